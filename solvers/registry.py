@@ -1,0 +1,72 @@
+"""The method registry: names, the problem types each supports, and where the code lives.
+
+Entries are imported lazily, so ``nqco methods`` does not pay for torch or qiskit.
+Every function has the signature ``fn(problem, *, time_limit, seed, **options) -> Answer``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Callable
+
+PROBLEM_TYPES = ("TSP", "MDKP", "MIS", "QAP", "RobustKnapsack")
+
+
+class UnknownMethod(ValueError):
+    pass
+
+
+class UnsupportedProblem(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    name: str
+    target: str  # "module:function"
+    types: tuple[str, ...]
+    description: str
+    demo: bool = False  # part of `make demo`
+    max_size: int | None = None  # the largest problem.size it accepts (None: any)
+
+    def load(self) -> Callable:
+        module, _, function = self.target.partition(":")
+        return getattr(importlib.import_module(module), function)
+
+
+_METHODS: dict[str, MethodSpec] = {}
+
+
+def register(spec: MethodSpec) -> None:
+    _METHODS[spec.name] = spec
+
+
+for _spec in (
+    MethodSpec("ortools", "solvers.ortools_baseline:solve_ortools", PROBLEM_TYPES,
+               "OR-Tools: routing + guided local search (TSP), CP-SAT (MDKP, MIS, QAP), "
+               "column-and-constraint generation (RobustKnapsack)", demo=True),
+    MethodSpec("ccg", "solvers.ccg:solve_ccg", ("RobustKnapsack",),
+               "exact column-and-constraint generation with MathOpt (SCIP)"),
+    MethodSpec("milp", "solvers.milp:solve_milp", ("TSP", "MDKP", "MIS", "QAP"),
+               "the compiled MILP solved by MathOpt (solver='scip' default, or 'highs')"),
+    MethodSpec("exact", "solvers.exact:solve_exact", PROBLEM_TYPES,
+               "brute-force enumeration for tiny instances (references for tests and quantum)",
+               max_size=20),
+):
+    register(_spec)
+
+
+def get(name: str) -> MethodSpec:
+    try:
+        return _METHODS[name]
+    except KeyError:
+        raise UnknownMethod(
+            f"unknown method {name!r}; available methods: {', '.join(sorted(_METHODS))}"
+        ) from None
+
+
+def methods(problem_type: str | None = None) -> dict[str, MethodSpec]:
+    """All registered methods, or only those supporting ``problem_type``."""
+    return {n: s for n, s in sorted(_METHODS.items())
+            if problem_type is None or problem_type in s.types}

@@ -1,0 +1,88 @@
+"""``solve(problem, method)``: run a registered method and verify what it returns."""
+
+from __future__ import annotations
+
+import inspect
+import math
+import time
+
+from problems.errors import InfeasibleSolution
+from solvers import registry
+from solvers.result import Answer, Result
+
+
+def solve(problem, method: str, *, time_limit: float | None = None, seed: int = 0,
+          **options) -> Result:
+    """Solve ``problem`` with ``method`` and return a verified ``Result``.
+
+    The objective in the result is recomputed by ``problem.evaluate`` and the
+    solution is checked by ``problem.check``: no method can report a value the
+    problem does not confirm.
+
+    >>> from problems import MIS
+    >>> r = solve(MIS.random(8, p=0.3, seed=1), "exact")
+    >>> r.feasible and r.status == "optimal"
+    True
+    """
+    spec = registry.get(method)
+    kind = type(problem).__name__
+    if kind not in spec.types:
+        able = ", ".join(registry.methods(kind)) or "none"
+        raise registry.UnsupportedProblem(
+            f"method {method!r} does not support {kind}; methods that do: {able}")
+    if spec.max_size is not None and problem.size > spec.max_size:
+        raise ValueError(f"method {method!r} handles {kind} up to size {spec.max_size}, "
+                         f"this instance has size {problem.size}")
+    if time_limit is not None and not (isinstance(time_limit, (int, float))
+                                       and math.isfinite(time_limit) and time_limit > 0):
+        raise ValueError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    function = spec.load()
+    _check_options(method, function, options)
+
+    start = time.perf_counter()
+    answer = function(problem, time_limit=time_limit, seed=seed, **options)
+    elapsed = time.perf_counter() - start
+    if not isinstance(answer, Answer):
+        raise TypeError(f"method {method!r} returned {type(answer).__name__}, expected Answer")
+    return verify(problem, answer, method=method, seed=seed, time_s=elapsed)
+
+
+def verify(problem, answer: Answer, *, method: str, seed: int, time_s: float) -> Result:
+    """Turn a method's ``Answer`` into a ``Result`` using only the problem's own code."""
+    info = dict(answer.info)
+    common = dict(method=method, seed=seed, time_s=time_s, problem=problem.name,
+                  sense=problem.sense, info=info)
+    if answer.solution is None:
+        return Result(solution=None, objective=None, feasible=False, status="no_solution",
+                      trace=(), **common)
+    try:
+        problem.check(answer.solution)
+    except InfeasibleSolution as error:
+        info["violation"] = str(error)
+        return Result(solution=answer.solution, objective=None, feasible=False,
+                      status="infeasible", trace=(), **common)
+    objective = float(problem.evaluate(answer.solution))
+    claimed = info.get("claimed_objective")
+    if claimed is not None and not math.isclose(claimed, objective, rel_tol=1e-6, abs_tol=1e-6):
+        info["claimed_objective_mismatch"] = claimed
+    trace = tuple((float(t), float(v)) for t, v in answer.trace)
+    if not trace or not math.isclose(trace[-1][1], objective, rel_tol=1e-9, abs_tol=1e-9):
+        trace = trace + ((time_s, objective),)
+    status = answer.status if answer.status in ("optimal", "feasible") else "feasible"
+    return Result(solution=answer.solution, objective=objective, feasible=True, status=status,
+                  trace=trace, **common)
+
+
+def _check_options(method: str, function, options: dict) -> None:
+    parameters = inspect.signature(function).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return
+    accepted = sorted(n for n, p in parameters.items()
+                      if p.kind is inspect.Parameter.KEYWORD_ONLY
+                      and n not in ("time_limit", "seed"))
+    unknown = sorted(set(options) - set(accepted))
+    if unknown:
+        raise ValueError(f"method {method!r} does not take option(s) {', '.join(unknown)}; "
+                         f"it accepts: {', '.join(accepted) or 'no options'}")
