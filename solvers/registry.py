@@ -51,8 +51,7 @@ for _spec in (
     MethodSpec("milp", "solvers.milp:solve_milp", ("TSP", "MDKP", "MIS", "QAP"),
                "the compiled MILP solved by MathOpt (solver='scip' default, or 'highs')"),
     MethodSpec("exact", "solvers.exact:solve_exact", PROBLEM_TYPES,
-               "brute-force enumeration for tiny instances (references for tests and quantum)",
-               max_size=20),
+               "brute-force enumeration for tiny instances (references for tests and quantum)"),
 ):
     register(_spec)
 
