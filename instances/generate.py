@@ -1,0 +1,75 @@
+"""Write the demo instance folder with fixed seeds, and its manifest of reference values.
+
+Run from the repository root: ``python instances/generate.py`` (``make instances``).
+Reference values in ``best_known.csv`` are optima proved by an exact method
+(MathOpt/CP-SAT/CCG to a closed gap) or, where the proof did not close in the
+allotted time, the best value found, marked ``proven=0``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+from pathlib import Path
+
+from problems import MDKP, MIS, QAP, TSP, RobustKnapsack, load
+
+HERE = Path(__file__).resolve().parent
+
+
+def demo_instances():
+    """(relative path, problem) pairs of the demo folder."""
+    return [
+        ("tsp/rand40.tsp", TSP.random(40, seed=1)),
+        ("tsp/rand100.tsp", TSP.random(100, seed=2)),
+        ("tsp/clustered150.tsp", TSP.clustered(150, seed=3)),
+        ("mdkp/mdkp_30x5.txt", MDKP.random(30, 5, tightness=0.5, seed=4)),
+        ("mdkp/mdkp_60x10.txt", MDKP.random(60, 10, tightness=0.25, seed=5)),
+        ("mis/er60.col", MIS.random(60, p=0.1, seed=6)),
+        ("mis/ba120.col", MIS.barabasi_albert(120, 3, seed=7)),
+        ("qap/uniform8.dat", QAP.random(8, seed=8)),
+        ("qap/uniform12.dat", QAP.random(12, seed=9)),
+        ("robust_knapsack/RKP_UN_n20_seed10", RobustKnapsack.random(20, correlation="UN", seed=10)),
+        ("robust_knapsack/RKP_SC_n20_seed11", RobustKnapsack.random(20, correlation="SC", seed=11)),
+    ]
+
+
+def write(relative: str, problem) -> Path:
+    path = HERE / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer = {"TSP": "write_tsplib", "MDKP": "write_orlib", "MIS": "write_dimacs",
+              "QAP": "write_qaplib", "RobustKnapsack": "write"}[type(problem).__name__]
+    getattr(problem, writer)(path)
+    return path
+
+
+def reference(path: Path, time_limit: float) -> tuple[float, bool, str]:
+    from solvers import solve
+
+    problem = load(path)
+    result = solve(problem, "ortools", time_limit=time_limit)
+    if not result.feasible:
+        raise RuntimeError(f"{path}: the reference run found no feasible solution")
+    return result.objective, result.status == "optimal", "ortools"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--time-limit", type=float, default=30.0,
+                        help="seconds per reference solve (default 30)")
+    args = parser.parse_args()
+    rows = []
+    for relative, problem in demo_instances():
+        path = write(relative, problem)
+        value, proven, method = reference(path, args.time_limit)
+        rows.append({"instance": relative, "value": f"{value:.10g}", "proven": int(proven),
+                     "method": method})
+        print(f"{relative:40s} {value:>14.10g}  {'proven optimal' if proven else 'best found'}")
+    with open(HERE / "best_known.csv", "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["instance", "value", "proven", "method"])
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+import pytest
+
+from solvers import MethodSpec, UnknownMethod, UnsupportedProblem, methods, solve
+from solvers import registry
+from tests.solvers.fake_problem import Pick
+
+for name in ("honest", "lies_about_objective", "infeasible", "nothing"):
+    registry.register(MethodSpec(f"test-{name}", f"tests.solvers.fake_problem:{name}",
+                                 ("Pick",), "test double"))
+
+PICK = Pick(values=(5.0, 1.0, 3.0, 4.0), budget=2)
+
+
+def test_objective_is_recomputed_by_the_problem():
+    result = solve(PICK, "test-honest")
+    assert result.feasible and result.objective == 9.0
+    assert result.trace[-1][1] == 9.0  # the trace ends at the verified value
+    assert "claimed_objective_mismatch" not in result.info
+
+
+def test_a_method_cannot_report_an_objective_the_problem_does_not_confirm():
+    result = solve(PICK, "test-lies_about_objective")
+    assert result.objective == 5.0
+    assert result.info["claimed_objective_mismatch"] == 1e9
+
+
+def test_infeasible_answers_are_reported_as_such():
+    result = solve(PICK, "test-infeasible")
+    assert not result.feasible and result.objective is None and result.status == "infeasible"
+    assert "budget" in result.info["violation"]
+
+
+def test_no_solution():
+    result = solve(PICK, "test-nothing")
+    assert result.status == "no_solution" and not result.feasible
+
+
+def test_unknown_method_lists_the_available_ones():
+    with pytest.raises(UnknownMethod, match="available methods: .*ortools"):
+        solve(PICK, "simulated-magic")
+
+
+def test_unsupported_problem_lists_methods_that_support_it():
+    with pytest.raises(UnsupportedProblem, match="does not support Pick; methods that do: .*test-honest"):
+        solve(PICK, "ccg")
+
+
+@pytest.mark.parametrize("limit", [0, -1, float("nan"), float("inf"), "5"])
+def test_bad_time_limits_are_refused(limit):
+    with pytest.raises(ValueError, match="time_limit"):
+        solve(PICK, "test-honest", time_limit=limit)
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, True])
+def test_bad_seeds_are_refused(seed):
+    with pytest.raises(ValueError, match="seed"):
+        solve(PICK, "test-honest", seed=seed)
+
+
+def test_unknown_options_are_named():
+    with pytest.raises(ValueError, match="does not take option.*colour.*accepts: greedy"):
+        solve(PICK, "test-honest", colour="red")
+
+
+def test_methods_lists_types():
+    table = methods()
+    assert set(table["ortools"]) == {"TSP", "MDKP", "MIS", "QAP", "RobustKnapsack"}
+    assert "ccg" in methods("RobustKnapsack") and "ccg" not in methods("TSP")
+
+
+def test_result_gap_and_summary():
+    result = solve(PICK, "test-honest")
+    assert result.gap_to(10.0) == pytest.approx(10.0)
+    assert result.gap_to(None) is None
+    assert "test-honest" in result.summary()
+    assert result.to_dict()["solution"] == [1, 0, 0, 1]
