@@ -1,0 +1,425 @@
+"""Run batch tasks where a crash, an out-of-memory kill or a hang cannot take the batch down.
+
+Every task runs ``run_task`` in a process other than the caller's, and each finished
+task is handed to a callback in the caller's process (which writes it to the store):
+
+* ``LocalExecutor``: a pool of worker processes on this machine. A worker that dies
+  (segfault, ``os._exit``, OOM killer) or runs past ``time_limit + grace`` is killed,
+  its task recorded as ``error`` or ``timeout``, and a fresh worker takes its place.
+  Workers exit on their own when the batch process goes away, even after ``kill -9``.
+* ``RayExecutor``: the same tasks as Ray remote tasks (``num_cpus=1``,
+  ``num_gpus=gpus_per_task``) on a cluster or a local Ray instance. Ray is imported
+  only here. Instance files must be readable at the same path on every node.
+
+Methods registered outside ``solvers/registry.py`` reach the workers as plugin
+modules (``Task.plugins``): each worker imports them before running the task, and
+importing a plugin registers its methods.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from multiprocessing.connection import wait
+from typing import Any, Callable, Sequence
+
+from solvers.result import _plain
+
+OnOutcome = Callable[["Task", "Outcome"], None]
+
+
+@dataclass(frozen=True)
+class Task:
+    """One run: instance ``index`` of the file at ``path``, solved by ``method`` with ``seed``.
+
+    >>> Task("/data/a.col", 0, "exact", seed=1, time_limit=5.0).method
+    'exact'
+    """
+
+    path: str
+    index: int
+    method: str
+    seed: int
+    time_limit: float
+    options: tuple[tuple[str, Any], ...] = ()
+    plugins: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a task: the verified result or why there is none.
+
+    ``problem_type``, ``sense``, ``size``, ``instance_name`` and ``best_known`` describe
+    the instance when it could be loaded (``best_known`` is what the file carries).
+    """
+
+    status: str
+    time_s: float | None
+    objective: float | None = None
+    feasible: bool = False
+    solution: Any = None
+    trace: tuple = ()
+    info: dict = field(default_factory=dict)
+    error: str | None = None
+    problem_type: str | None = None
+    sense: str | None = None
+    size: int | None = None
+    instance_name: str | None = None
+    best_known: float | None = None
+
+
+def import_plugins(modules: Sequence[str]) -> None:
+    """Import modules that register extra methods (the current directory is searched too).
+
+    >>> import_plugins(["solvers.registry"])
+    >>> import_plugins(["no.such.module"])
+    Traceback (most recent call last):
+    ...
+    ValueError: plugin module 'no.such.module' cannot be imported: No module named 'no'
+    """
+    if modules and os.getcwd() not in sys.path:
+        sys.path.append(os.getcwd())
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except ImportError as error:
+            raise ValueError(f"plugin module {name!r} cannot be imported: {error}") from None
+
+
+_LAST_LOADED: dict[tuple, Any] = {}
+
+
+def _load(path: str, index: int):
+    from problems import load
+
+    stamp = (path, index, os.stat(path).st_mtime_ns)
+    if stamp not in _LAST_LOADED:
+        _LAST_LOADED.clear()
+        _LAST_LOADED[stamp] = load(path, index=index)
+    return _LAST_LOADED[stamp]
+
+
+def describe(problem) -> dict:
+    """The instance facts an ``Outcome`` carries."""
+    best = getattr(problem, "best_known", None)
+    return {"problem_type": type(problem).__name__, "sense": problem.sense,
+            "size": int(problem.size), "instance_name": problem.name,
+            "best_known": None if best is None else float(best)}
+
+
+def run_task(task: Task, on_loaded: Callable[[dict], None] | None = None) -> Outcome:
+    """Load the instance, solve it through ``solve()`` (which verifies), never raise.
+
+    ``on_loaded`` receives ``describe(problem)`` once the instance is loaded.
+    """
+    from solvers import registry
+    from solvers.solve import solve
+
+    start = time.perf_counter()
+    facts: dict = {}
+    try:
+        import_plugins(task.plugins)
+        problem = _load(task.path, task.index)
+        facts = describe(problem)
+        if on_loaded is not None:
+            on_loaded(facts)
+        spec = registry.get(task.method)
+        if spec.max_size is not None and problem.size > spec.max_size:
+            return Outcome(status="skipped", time_s=0.0, **facts,
+                           error=f"method {task.method!r} handles sizes up to {spec.max_size}, "
+                                 f"this instance has size {problem.size}")
+        result = solve(problem, task.method, time_limit=task.time_limit, seed=task.seed,
+                       **dict(task.options))
+    except Exception as error:  # recorded as an error row; the batch goes on
+        return Outcome(status="error", time_s=time.perf_counter() - start,
+                       error=f"{type(error).__name__}: {error}", **facts)
+    return Outcome(status=result.status, time_s=result.time_s, objective=result.objective,
+                   feasible=result.feasible, solution=_plain(result.solution),
+                   trace=result.trace, info=_plain(result.info), **facts)
+
+
+def timeout_outcome(task: Task, elapsed: float, grace: float, facts: dict) -> Outcome:
+    return Outcome(status="timeout", time_s=elapsed, **facts,
+                   error=f"killed after {elapsed:.1f} s: past the time limit "
+                         f"({task.time_limit:g} s) plus grace ({grace:g} s)")
+
+
+def crash_outcome(elapsed: float, why: str, facts: dict) -> Outcome:
+    return Outcome(status="error", time_s=elapsed, error=f"worker process died: {why}", **facts)
+
+
+def _exit_code(code: int | None) -> str:
+    if code is None:
+        return "exit code unknown"
+    if code < 0:
+        try:
+            return f"killed by signal {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
+
+
+def _check_limits(workers: int, grace: float) -> None:
+    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+        raise ValueError(f"workers must be a positive integer, got {workers!r}")
+    if not (isinstance(grace, (int, float)) and math.isfinite(grace) and grace >= 0):
+        raise ValueError(f"grace must be a non-negative number of seconds, got {grace!r}")
+
+
+# --------------------------------------------------------------------------- local pool
+
+def _exit_when_orphaned(lifeline) -> None:
+    try:
+        lifeline.recv()
+    except (EOFError, OSError):
+        pass
+    os._exit(1)
+
+
+def _worker_main(conn, lifeline) -> None:
+    threading.Thread(target=_exit_when_orphaned, args=(lifeline,), daemon=True).start()
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        outcome = run_task(task, on_loaded=lambda facts: conn.send(("loaded", facts)))
+        conn.send(("done", outcome))
+
+
+def _context():
+    methods = multiprocessing.get_all_start_methods()
+    if "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["solvers.executors", "problems", "solvers"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+class _Worker:
+    """One worker process, its task pipe and the lifeline it watches."""
+
+    def __init__(self, context):
+        self.conn, child_conn = context.Pipe()
+        lifeline_r, self.lifeline = context.Pipe(duplex=False)
+        self.process = context.Process(target=_worker_main, args=(child_conn, lifeline_r),
+                                       daemon=True, name="nqco-worker")
+        self.process.start()
+        child_conn.close()
+        lifeline_r.close()
+        self.task: Task | None = None
+        self.facts: dict = {}
+        self.started = 0.0
+
+    def assign(self, task: Task) -> None:
+        self.task, self.facts, self.started = task, {}, time.monotonic()
+        try:
+            self.conn.send(task)
+        except OSError:  # the worker died while idle: poll() reports it
+            pass
+
+    def poll(self) -> Outcome | None:
+        """The outcome if the task is done; ``None`` while it runs. Raises ``EOFError`` if dead."""
+        while self.conn.poll():
+            kind, payload = self.conn.recv()
+            if kind == "loaded":
+                self.facts = payload
+            else:
+                self.task = None
+                return payload
+        if not self.process.is_alive():
+            raise EOFError
+        return None
+
+    def stop(self, *, kill: bool) -> None:
+        if kill:
+            self.process.kill()
+        else:
+            try:
+                self.conn.send(None)
+            except OSError:
+                pass
+        self.process.join(timeout=None if kill else 5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
+        self.lifeline.close()
+
+
+class LocalExecutor:
+    """A pool of ``workers`` processes on this machine.
+
+    >>> from problems import MIS
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "g.col")
+    >>> MIS.random(8, p=0.3, seed=0).write_dimacs(path)
+    >>> done = []
+    >>> LocalExecutor(workers=1).run([Task(path, 0, "exact", 0, 5.0)],
+    ...                              lambda task, outcome: done.append(outcome.status))
+    >>> done
+    ['optimal']
+    """
+
+    def __init__(self, workers: int | None = None, *, grace: float = 10.0):
+        workers = (os.cpu_count() or 1) if workers is None else workers
+        _check_limits(workers, grace)
+        self.workers, self.grace = workers, float(grace)
+
+    def run(self, tasks: Sequence[Task], on_outcome: OnOutcome) -> None:
+        """Run every task; ``on_outcome(task, outcome)`` is called in this process as each ends."""
+        pending = deque(tasks)
+        if not pending:
+            return
+        context = _context()
+        idle = [_Worker(context) for _ in range(min(self.workers, len(pending)))]
+        busy: list[_Worker] = []
+        try:
+            while pending or busy:
+                while idle and pending:
+                    worker = idle.pop()
+                    worker.assign(pending.popleft())
+                    busy.append(worker)
+                deadline = min(w.started + w.task.time_limit + self.grace for w in busy)
+                wait([w.conn for w in busy] + [w.process.sentinel for w in busy],
+                     timeout=max(0.0, deadline - time.monotonic()))
+                for worker in list(busy):
+                    task, elapsed = worker.task, time.monotonic() - worker.started
+                    try:
+                        outcome, dead = worker.poll(), False
+                    except (EOFError, OSError):
+                        worker.process.join(timeout=5)
+                        outcome, dead = crash_outcome(elapsed, _exit_code(worker.process.exitcode),
+                                                      worker.facts), True
+                    late = outcome is None and elapsed > task.time_limit + self.grace
+                    if late:
+                        outcome = timeout_outcome(task, elapsed, self.grace, worker.facts)
+                    if outcome is None:
+                        continue
+                    busy.remove(worker)
+                    if dead or late:
+                        worker.stop(kill=True)
+                        if pending:
+                            idle.append(_Worker(context))
+                    else:
+                        idle.append(worker)
+                    on_outcome(task, outcome)
+        finally:
+            for worker in busy:
+                worker.stop(kill=True)
+            for worker in idle:
+                worker.stop(kill=False)
+
+
+# --------------------------------------------------------------------------- Ray
+
+WATCHDOG_EXIT = 124
+
+
+def run_task_with_watchdog(task: Task, limit: float) -> Outcome:
+    """``run_task``, but the process exits (code 124) if the task is still running after
+    ``limit`` seconds: how a Ray task is stopped at ``time_limit + grace`` counted from
+    when it starts, not from when it was queued."""
+    timer = threading.Timer(limit, os._exit, args=(WATCHDOG_EXIT,))
+    timer.daemon = True
+    timer.start()
+    try:
+        return run_task(task)
+    finally:
+        timer.cancel()
+
+
+class RayExecutor:
+    """Ray remote tasks (``num_cpus=1``, ``num_gpus=gpus_per_task``).
+
+    Connects to ``address`` when given, else starts a local Ray instance with
+    ``num_cpus`` CPUs (and shuts it down afterwards). At most as many tasks as the
+    cluster can run at once are in flight. A task still running ``time_limit + grace``
+    after it started ends its worker process (recorded as ``timeout``); should that
+    fail (a hang that holds the GIL), the driver cancels the task ``startup`` seconds
+    later still (Ray may need that long to start a fresh worker).
+    """
+
+    def __init__(self, *, address: str | None = None, num_cpus: int | None = None,
+                 gpus_per_task: float = 0.0, grace: float = 10.0, startup: float = 60.0):
+        num_cpus = (os.cpu_count() or 1) if num_cpus is None else num_cpus
+        _check_limits(num_cpus, grace)
+        for what, value in (("gpus_per_task", gpus_per_task), ("startup", startup)):
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+                raise ValueError(f"{what} must be a non-negative number, got {value!r}")
+        self.address, self.num_cpus = address, num_cpus
+        self.gpus_per_task, self.grace = float(gpus_per_task), float(grace)
+        self.startup = float(startup)
+
+    def run(self, tasks: Sequence[Task], on_outcome: OnOutcome) -> None:
+        """Run every task; ``on_outcome(task, outcome)`` is called on the driver as each ends."""
+        pending = deque(tasks)
+        if not pending:
+            return
+        try:
+            import ray
+        except ImportError:
+            raise ValueError("the ray executor needs Ray: pip install 'nqco[ray]'") from None
+        started_here = not ray.is_initialized()
+        if started_here:
+            if self.address:
+                ray.init(address=self.address, log_to_driver=False)
+            else:
+                ray.init(num_cpus=self.num_cpus, include_dashboard=False, log_to_driver=False)
+        running: dict = {}
+        try:
+            remote = ray.remote(run_task_with_watchdog).options(
+                num_cpus=1, num_gpus=self.gpus_per_task, max_retries=0)
+            slots = self._slots(ray.cluster_resources())
+            while pending or running:
+                while pending and len(running) < slots:
+                    task = pending.popleft()
+                    ref = remote.remote(task, task.time_limit + self.grace)
+                    running[ref] = (task, time.monotonic())
+                backstop = min(t0 + task.time_limit + self.grace + self.startup
+                               for task, t0 in running.values())
+                ray.wait(list(running), num_returns=1,
+                         timeout=max(0.0, backstop - time.monotonic()))
+                ready, _ = ray.wait(list(running), num_returns=len(running), timeout=0)
+                for ref in ready:
+                    task, t0 = running.pop(ref)
+                    on_outcome(task, self._collect(ray, ref, task, time.monotonic() - t0))
+                now = time.monotonic()
+                for ref, (task, t0) in list(running.items()):
+                    if now - t0 > task.time_limit + self.grace + self.startup:
+                        ray.cancel(ref, force=True)
+                        del running[ref]
+                        on_outcome(task, timeout_outcome(task, now - t0, self.grace, {}))
+        finally:
+            for ref in running:
+                ray.cancel(ref, force=True)
+            if started_here:
+                ray.shutdown()
+
+    def _collect(self, ray, ref, task: Task, elapsed: float) -> Outcome:
+        try:
+            return ray.get(ref)
+        except ray.exceptions.RayError as error:
+            if elapsed >= task.time_limit + self.grace:  # the watchdog ended the worker
+                return timeout_outcome(task, elapsed, self.grace, {})
+            return crash_outcome(elapsed, str(error).strip().splitlines()[0], {})
+
+    def _slots(self, resources: dict) -> int:
+        slots = max(1, int(resources.get("CPU", 1)))
+        if self.gpus_per_task > 0:
+            gpus = resources.get("GPU", 0.0)
+            if gpus < self.gpus_per_task:
+                raise ValueError(f"gpus_per_task={self.gpus_per_task:g} but the Ray cluster has "
+                                 f"{gpus:g} GPU(s)")
+            slots = min(slots, int(gpus // self.gpus_per_task))
+        return slots

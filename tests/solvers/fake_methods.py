@@ -1,0 +1,40 @@
+"""Test-only methods that misbehave, registered on import.
+
+Used as ``--plugins tests.solvers.fake_methods`` (or ``NQCO_PLUGINS``).
+Batch workers import this module by name, so it must stay importable from the
+repository root.
+"""
+
+import os
+import signal
+import time
+
+from solvers.exact import solve_exact
+from solvers.registry import MethodSpec, register
+
+
+def crash(problem, *, time_limit=None, seed=0):
+    os.kill(os.getpid(), signal.SIGSEGV)
+
+
+def exit_hard(problem, *, time_limit=None, seed=0):
+    os._exit(3)
+
+
+def hang(problem, *, time_limit=None, seed=0):
+    time.sleep(3600)
+
+
+def fail(problem, *, time_limit=None, seed=0):
+    raise RuntimeError(f"deliberate failure on {problem.name}")
+
+
+def slow_exact(problem, *, time_limit=None, seed=0, delay: float = 0.3):
+    time.sleep(delay)
+    return solve_exact(problem, time_limit=time_limit, seed=seed)
+
+
+for _name, _target in (("crash", "crash"), ("exit-hard", "exit_hard"), ("hang", "hang"),
+                       ("fail", "fail"), ("slow-exact", "slow_exact")):
+    register(MethodSpec(f"test-{_name}", f"tests.solvers.fake_methods:{_target}",
+                        ("MIS", "MDKP"), "test double"))
