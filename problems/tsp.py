@@ -439,28 +439,22 @@ class TSP:
         >>> read(p).edge_weight_type, read(p).size
         ('EUC_2D', 5)
         """
-        n = self.size
-        kind = self.edge_weight_type
-        comment = "written by nqco"
-        if kind == "EXACT":
+        kind, comment = self.edge_weight_type, "written by nqco"
+        if kind == "EXPLICIT":
+            body = ["EDGE_WEIGHT_FORMAT : FULL_MATRIX", "EDGE_WEIGHT_SECTION"]
+            body += [" ".join(_number(v) for v in row) for row in self.matrix.tolist()]
+        elif kind == "EXACT":
             largest = float(np.abs(self.coords).max())
             scale = 10.0 ** (6 - math.ceil(math.log10(largest))) if largest > 0 else 1.0
-            comment = (f"float Euclidean (EXACT) coordinates scaled by {scale:g} and rounded to "
-                       f"integers")
-            kind = "EUC_2D"
-        lines = [f"NAME : {self.name}", "TYPE : TSP", f"COMMENT : {comment}",
-                 f"DIMENSION : {n}", f"EDGE_WEIGHT_TYPE : {kind}"]
-        if kind == "EXPLICIT":
-            lines += ["EDGE_WEIGHT_FORMAT : FULL_MATRIX", "EDGE_WEIGHT_SECTION"]
-            lines += [" ".join(_number(v) for v in row) for row in self.matrix.tolist()]
-        elif self.edge_weight_type == "EXACT":
-            scaled = np.rint(self.coords * scale).astype(np.int64)
-            lines.append("NODE_COORD_SECTION")
-            lines += [f"{k + 1} {x} {y}" for k, (x, y) in enumerate(scaled.tolist())]
+            kind, comment = "EUC_2D", (f"float Euclidean (EXACT) coordinates scaled by "
+                                       f"{scale:g} and rounded to integers")
+            scaled = np.rint(self.coords * scale).astype(np.int64).tolist()
+            body = ["NODE_COORD_SECTION"] + [f"{k + 1} {x} {y}" for k, (x, y) in enumerate(scaled)]
         else:
-            lines.append("NODE_COORD_SECTION")
-            lines += [f"{k + 1} {x!r} {y!r}" for k, (x, y) in enumerate(self.coords.tolist())]
-        lines.append("EOF")
+            body = ["NODE_COORD_SECTION"] + [f"{k + 1} {x!r} {y!r}"
+                                             for k, (x, y) in enumerate(self.coords.tolist())]
+        lines = [f"NAME : {self.name}", "TYPE : TSP", f"COMMENT : {comment}",
+                 f"DIMENSION : {self.size}", f"EDGE_WEIGHT_TYPE : {kind}", *body, "EOF"]
         Path(path).write_text("\n".join(lines) + "\n")
 
 
@@ -695,7 +689,7 @@ def _read_tsplib(path: Path) -> TSP:
                                              path=path, line=lineno)
 
     kind_value, kind_line = header.get("TYPE", ("TSP", None))
-    if kind_value.split()[:1] != ["TSP"]:
+    if kind_value.upper().split()[:1] != ["TSP"]:
         raise ProblemFormatError(f"TYPE {kind_value!r} is not supported: only symmetric TSP "
                                  f"(TYPE : TSP)", path=path, line=kind_line)
     if "EDGE_WEIGHT_TYPE" not in header:
