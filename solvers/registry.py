@@ -52,6 +52,8 @@ for _spec in (
                "the compiled MILP solved by MathOpt (solver='scip' default, or 'highs')"),
     MethodSpec("exact", "solvers.exact:solve_exact", PROBLEM_TYPES,
                "brute-force enumeration for tiny instances (references for tests and quantum)"),
+    MethodSpec("mcts", "solvers.mcts:solve_mcts", ("TSP",),
+               "heatmap-guided Monte Carlo tree search over k-opt moves", demo=True),
 ):
     register(_spec)
 

@@ -1,0 +1,264 @@
+"""Heatmap + MCTS (``method="mcts"``) against OR-Tools on the TSP benchmarks.
+
+    .venv/bin/python bench/tsp_mcts.py [--sizes 500,1000,10000,tsplib] [--count 16]
+                                       [--budget 0.05] [--variants heatmap=uniform,...]
+                                       [--no-ortools] [--tsplib pcb442,rat783,...]
+    .venv/bin/python bench/tsp_mcts.py --tau-grid [--grid-sizes 500,1000] [--grid-count 4]
+    .venv/bin/python bench/tsp_mcts.py --big 100000 --big-time 60     # memory check only
+
+Every method gets ``budget·N`` seconds per instance (default 0.05·N) in this one process,
+on one thread (torch limited to one thread; the search is single-threaded; OR-Tools routing
+too). References for the gaps:
+
+* TSP-500 / TSP-1000: an LKH-3 run (``elkai``, runs=1) on each instance, made once and cached
+  in ``bench/out/lkh_reference.json``; the shipped tours' gap to it is printed alongside;
+* TSP-10000: no per-instance reference is affordable here, so the gap is that of the mean
+  length to the published LKH-3 mean 71.7778 (Fu et al. 2021; not confirmed here);
+* TSPLIB: the optimum (``best_known`` of the file: ``.opt.tour`` or ``bestSolutions.txt``).
+
+``--variants`` adds MCTS columns with other options (ablations), e.g.
+``heatmap=uniform,heatmap=knn-prior,restart=sample``. ``--tau-grid`` runs the softdist
+temperature grid on generated instances (``TSP.random``), never on the test sets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from problems import TSP, load  # noqa: E402
+from solvers import solve  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "benchmarks"
+CACHE = ROOT / "bench" / "out" / "lkh_reference.json"
+RANDOM_SETS = {"500": "tsp500_test_concorde.txt", "1000": "tsp1000_test_concorde.txt",
+               "10000": "tsp10000_test_concorde.txt"}
+DEFAULT_COUNT = {"500": 16, "1000": 16, "10000": 4}
+LKH_MEAN_10000 = 71.7778
+TSPLIB = ("pcb442", "rat783", "pr1002", "u1060", "vm1084", "pcb1173", "d1291", "fl1577",
+          "d2103", "pcb3038", "fnl4461", "rl5915", "rl11849", "usa13509", "brd14051", "d15112",
+          "d18512")
+TARGETS = {"TSP-500": 1.0, "TSP-1000": 1.5, "TSP-10000": 3.0}
+ORTOOLS_MAX = 10_000  # solvers/ortools_routing.py refuses larger instances (dense matrix)
+
+
+def instances(sizes: list[str], count: int | None, tsplib: list[str]):
+    for name in sizes:
+        if name in RANDOM_SETS:
+            path = SHARED / "tsp-random" / RANDOM_SETS[name]
+            if not path.exists():
+                print(f"skipped TSP-{name}: {path} is missing")
+                continue
+            for index in range(count or DEFAULT_COUNT[name]):
+                yield f"TSP-{name}", load(path, index=index)
+        elif name == "tsplib":
+            for stem in tsplib:
+                path = SHARED / "tsplib" / f"{stem}.tsp"
+                if path.exists():
+                    yield "TSPLIB", load(path)
+                else:
+                    print(f"skipped {stem}: {path} is missing")
+        else:
+            raise SystemExit(f"unknown size {name!r}; choose from 500, 1000, 10000, tsplib")
+
+
+def lkh_reference(problem) -> float:
+    """LKH-3 tour length of a unit-square instance (cached across runs)."""
+    from learned.fit_knn_prior import lkh_tour
+
+    cache = json.loads(CACHE.read_text()) if CACHE.exists() else {}
+    if problem.name not in cache:
+        start = time.perf_counter()
+        cache[problem.name] = problem.evaluate(lkh_tour(problem.coords))
+        print(f"  (LKH-3 reference for {problem.name}: {cache[problem.name]:.5f}, "
+              f"{time.perf_counter() - start:.1f} s)", flush=True)
+        CACHE.parent.mkdir(parents=True, exist_ok=True)
+        CACHE.write_text(json.dumps(cache, indent=1))
+    return float(cache[problem.name])
+
+
+def reference(set_name: str, problem) -> tuple[float | None, str]:
+    if set_name == "TSPLIB":
+        return problem.best_known, "optimum"
+    if set_name in ("TSP-500", "TSP-1000"):
+        return lkh_reference(problem), "LKH-3"
+    return None, "LKH-3 mean"
+
+
+def parse_variants(text: str) -> dict[str, dict]:
+    variants: dict[str, dict] = {}
+    for item in filter(None, text.split(",")):
+        key, _, value = item.partition("=")
+        if not value:
+            raise SystemExit(f"--variants items look like option=value, got {item!r}")
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            parsed = value
+        variants[item] = {key: parsed}
+    return variants
+
+
+def run_method(problem, method: str, limit: float, **options) -> tuple[float, float]:
+    result = solve(problem, method, time_limit=limit, seed=0, **options)
+    if not result.feasible:
+        raise RuntimeError(f"{method} on {problem.name}: {result.status} {result.info}")
+    return result.objective, result.time_s
+
+
+def benchmark(args) -> None:
+    variants = {"mcts": {}} | parse_variants(args.variants)
+    columns = list(variants) + ([] if args.no_ortools else ["ortools"])
+    print(f"MCTS benchmark, {args.budget:g}·N s per instance and method, one thread\n")
+    print("| set | instance | n | reference | ref value | budget s | "
+          + " | ".join(f"{c} gap %" for c in columns) + " | mcts s | ortools s |")
+    print("|---|---|---:|---|---:|---:|" + "---:|" * len(columns) + "---:|---:|")
+    per_set: dict[str, dict[str, list]] = {}
+    for set_name, problem in instances(args.sizes.split(","), args.count, args.tsplib.split(",")):
+        ref, ref_kind = reference(set_name, problem)
+        limit = args.budget * problem.size
+        row: dict[str, tuple[float, float] | None] = {}
+        for name, options in variants.items():
+            row[name] = run_method(problem, "mcts", limit, **options)
+        if not args.no_ortools:
+            row["ortools"] = (run_method(problem, "ortools", limit)
+                              if problem.size <= ORTOOLS_MAX else None)
+        store = per_set.setdefault(set_name, {"ref": [], "shipped": []})
+        store["ref"].append(ref)
+        store["shipped"].append(problem.best_known if set_name != "TSPLIB" else None)
+        for c in columns:
+            store.setdefault(c, []).append(None if row[c] is None else row[c][0])
+            store.setdefault(c + " s", []).append(None if row[c] is None else row[c][1])
+        cells = [_fmt(_gap(row[c][0], ref)) if row[c] and ref else
+                 ("-" if row[c] is None else f"{row[c][0]:.4f}") for c in columns]
+        ortools_s = "-" if not row.get("ortools") else f"{row['ortools'][1]:.1f}"
+        print(f"| {set_name} | {problem.name} | {problem.size} | {ref_kind} | "
+              f"{'-' if ref is None else f'{ref:.6g}'} | {limit:.1f} | " + " | ".join(cells)
+              + f" | {row['mcts'][1]:.1f} | {ortools_s} |", flush=True)
+    summary(per_set, columns)
+
+
+def summary(per_set: dict, columns: list[str]) -> None:
+    print("\nMean gap % per set (TSP-10000: gap of the mean length to the LKH-3 mean "
+          f"{LKH_MEAN_10000}); target and whether mcts meets it (≤ target and ≤ 1/3 of "
+          "OR-Tools's gap):\n")
+    print("| set | instances | " + " | ".join(f"{c} gap %" for c in columns)
+          + " | mcts mean s | ortools mean s | shipped-tour gap % | target % | met |")
+    print("|---|---:|" + "---:|" * len(columns) + "---:|---:|---:|---:|---|")
+    for set_name, store in per_set.items():
+        refs = store["ref"]
+        means = {c: _mean_gap(set_name, store[c], refs) for c in columns}
+        shipped = _mean_gap(set_name, store["shipped"], refs) \
+            if set_name in ("TSP-500", "TSP-1000") else None
+        times = {c: _mean(store.get(c + " s", [])) for c in ("mcts", "ortools")}
+        target = TARGETS.get(set_name)
+        met = "-"
+        if means["mcts"] is not None and means.get("ortools") is not None:
+            ok = means["mcts"] <= means["ortools"] / 3
+            if target is not None:
+                ok = ok and means["mcts"] <= target
+            met = "yes" if ok else "no"
+        print(f"| {set_name} | {len(refs)} | " + " | ".join(_fmt(means[c]) for c in columns)
+              + f" | {_fmt(times['mcts'], 1)} | {_fmt(times['ortools'], 1)} | {_fmt(shipped)} | "
+              f"{'-' if target is None else target} | {met} |")
+
+
+def tau_grid(args) -> None:
+    """Final mean length per softdist tau on generated instances, at an iteration budget."""
+    taus = [float(t) for t in args.taus.split(",")]
+    print(f"softdist tau grid: TSP.random instances, seeds 1000.., {args.grid_count} per size, "
+          f"{args.grid_budget:g}·N s each, tau relative to the mean nearest-neighbour distance\n")
+    print("| n | " + " | ".join(f"tau={t:g}" for t in taus) + " | uniform |")
+    print("|---:|" + "---:|" * (len(taus) + 1))
+    for n in (int(s) for s in args.grid_sizes.split(",")):
+        lengths = np.zeros((args.grid_count, len(taus) + 1))
+        for i in range(args.grid_count):
+            problem = TSP.random(n, seed=1000 + i)
+            for j, tau in enumerate(taus):
+                lengths[i, j] = run_method(problem, "mcts", args.grid_budget * n, tau=tau)[0]
+            lengths[i, -1] = run_method(problem, "mcts", args.grid_budget * n,
+                                        heatmap="uniform")[0]
+        excess = 100 * (lengths / lengths.min(axis=1, keepdims=True) - 1).mean(axis=0)
+        print(f"| {n} | " + " | ".join(f"{e:.3f}" for e in excess) + " |", flush=True)
+    print("\n(cells: mean % above the best length any column found on the same instance)")
+
+
+def big(n: int, seconds: float) -> None:
+    """MCTS on a generated ``n``-city instance in a child process; prints its peak memory."""
+    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); import torch, time, resource; "
+            "torch.set_num_threads(1); from problems import TSP; from solvers import solve; "
+            f"p = TSP.random({n}, seed=0); r = solve(p, 'mcts', time_limit={seconds}); "
+            "print(r.objective, r.time_s, r.info['rounds'], r.trace[0][1], "
+            "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    length, wall, rounds, first, rss_kb = out.stdout.split()
+    print(f"| n | time limit s | time s | rounds | first length | final length | "
+          f"final / sqrt(n) | peak RSS GB |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+          f"| {n} | {seconds:g} | {float(wall):.1f} | {rounds} | {float(first):.2f} | "
+          f"{float(length):.2f} | {float(length) / n ** 0.5:.4f} | {int(rss_kb) / 2**20:.2f} |")
+
+
+def _gap(value, ref):
+    return None if value is None or ref is None else 100.0 * (value / ref - 1.0)
+
+
+def _mean_gap(set_name, values, refs):
+    if any(v is None for v in values) or not values:
+        return None
+    if set_name == "TSP-10000":
+        return 100.0 * (np.mean(values) / LKH_MEAN_10000 - 1.0)
+    if any(r is None for r in refs):
+        return None
+    return float(np.mean([_gap(v, r) for v, r in zip(values, refs)]))
+
+
+def _mean(values):
+    values = [v for v in values if v is not None]
+    return float(np.mean(values)) if values else None
+
+
+def _fmt(value, digits=2):
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="500,1000,10000,tsplib")
+    parser.add_argument("--count", type=int, default=None,
+                        help="instances per random set (default 16/16/4)")
+    parser.add_argument("--tsplib", default=",".join(TSPLIB), help="TSPLIB names to run")
+    parser.add_argument("--budget", type=float, default=0.05, help="seconds per city")
+    parser.add_argument("--variants", default="", help="extra mcts columns: option=value,...")
+    parser.add_argument("--no-ortools", action="store_true")
+    parser.add_argument("--tau-grid", action="store_true")
+    parser.add_argument("--taus", default="0.1,0.2,0.3,0.5,1.0")
+    parser.add_argument("--grid-sizes", default="500,1000")
+    parser.add_argument("--grid-count", type=int, default=4)
+    parser.add_argument("--grid-budget", type=float, default=0.01, help="seconds per city")
+    parser.add_argument("--big", type=int, default=None)
+    parser.add_argument("--big-time", type=float, default=60.0)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    if args.big:
+        return big(args.big, args.big_time)
+    solve(TSP.random(100, seed=1), "mcts", max_iterations=5)  # import and load compiled code
+    if args.tau_grid:
+        return tau_grid(args)
+    if not SHARED.is_dir():
+        print(f"no benchmark folder at {SHARED}: nothing to run")
+        return
+    benchmark(args)
+
+
+if __name__ == "__main__":
+    main()
