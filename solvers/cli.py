@@ -204,8 +204,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", type=Path, help="folder to write into")
     p.add_argument("--seed", type=_non_negative_int, default=0,
                    help="seed of the first instance; the k-th uses seed + k")
+    p.add_argument("--generator", default="random",
+                   help="which generator of the type (default random; see --list-options)")
     p.add_argument("--list-options", action="store_true",
-                   help="print the generator's options and exit")
+                   help="print the type's generators and their options, then exit")
     p.set_defaults(handler=cmd_generate)
 
     p = commands.add_parser("info", help="what an instance file holds")
@@ -348,13 +350,30 @@ def cmd_report(args) -> int:
     return 0
 
 
-def _generator_options(kind: str) -> dict[str, inspect.Parameter]:
+def generators(kind: str) -> dict[str, Any]:
+    """The generators of a problem type: classmethods ``(n, ..., seed)`` such as ``random``.
+
+    >>> sorted(generators("TSP"))
+    ['clustered', 'random']
+    """
     import problems
 
-    signature = inspect.signature(getattr(problems, kind).random)
-    return {name: p for name, p in signature.parameters.items()
-            if name not in ("n", "seed", "cls") and p.kind in (p.POSITIONAL_OR_KEYWORD,
-                                                                p.KEYWORD_ONLY)}
+    cls = getattr(problems, kind)
+    found = {}
+    for name in dir(cls):
+        member = getattr(cls, name)
+        if name.startswith("_") or not inspect.ismethod(member) or member.__self__ is not cls:
+            continue
+        parameters = list(inspect.signature(member).parameters)
+        if parameters[:1] == ["n"] and "seed" in parameters:
+            found[name] = member
+    return found
+
+
+def _generator_options(generator) -> dict[str, inspect.Parameter]:
+    return {name: p for name, p in inspect.signature(generator).parameters.items()
+            if name not in ("n", "seed") and p.kind in (p.POSITIONAL_OR_KEYWORD,
+                                                         p.KEYWORD_ONLY)}
 
 
 def _convert(text: str, default: Any, name: str) -> Any:
@@ -381,8 +400,9 @@ def _extra_options(extra: Sequence[str], accepted: dict[str, inspect.Parameter],
         name, equals, text = item[2:].partition("=")
         name = name.replace("-", "_")
         if name not in accepted:
-            raise UsageError(f"{kind} generator has no option --{name}; it accepts: "
-                             + (", ".join(f"--{n}" for n in accepted) or "none"))
+            raise UsageError(f"the {kind} generator has no option --{name}; it accepts: "
+                             + (", ".join(f"--{n.replace('_', '-')}" for n in accepted)
+                                or "none"))
         if not equals:
             if not items:
                 raise UsageError(f"--{name} needs a value")
@@ -394,30 +414,35 @@ def _extra_options(extra: Sequence[str], accepted: dict[str, inspect.Parameter],
 
 
 def cmd_generate(args) -> int:
-    import problems
-
-    accepted = _generator_options(args.type)
+    available = generators(args.type)
+    if args.generator not in available:
+        raise UsageError(f"{args.type} has no generator {args.generator!r}; choose from "
+                         f"{', '.join(sorted(available))}")
+    generator = available[args.generator]
+    accepted = _generator_options(generator)
     if args.list_options:
+        print(f"{args.type} generators: {', '.join(sorted(available))}")
+        print(f"options of {args.generator}:" + ("" if accepted else " none"))
         for name, p in accepted.items():
             default = (" (required)" if p.default is inspect.Parameter.empty
                        else f" (default {p.default!r})")
-            print(f"--{name}{default}")
+            print(f"  --{name.replace('_', '-')}{default}")
         return 0
     if args.n is None or args.output is None:
         raise UsageError("generate needs --n N and -o FOLDER")
     options = _extra_options(args.extra, accepted, args.type)
-    missing = [f"--{n}" for n, p in accepted.items()
+    missing = [f"--{n.replace('_', '-')}" for n, p in accepted.items()
                if p.default is inspect.Parameter.empty and n not in options]
     if missing:
         raise UsageError(f"the {args.type} generator needs {', '.join(missing)} "
                          f"(see nqco generate {args.type} --list-options)")
-    cls = getattr(problems, args.type)
     writer, suffix = WRITERS[args.type]
+    prefix = args.type.lower() + ("" if args.generator == "random" else f"_{args.generator}")
     args.output.mkdir(parents=True, exist_ok=True)
     for k in range(args.count):
         seed = args.seed + k
-        problem = cls.random(args.n, seed=seed, **options)
-        path = args.output / f"{args.type.lower()}_n{args.n}_seed{seed}{suffix}"
+        problem = generator(args.n, seed=seed, **options)
+        path = args.output / f"{prefix}_n{args.n}_seed{seed}{suffix}"
         getattr(problem, writer)(path)
         print(path)
     return 0

@@ -185,6 +185,7 @@ def _exit_when_orphaned(lifeline) -> None:
 
 
 def _worker_main(conn, lifeline) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the batch's to handle: it kills us
     threading.Thread(target=_exit_when_orphaned, args=(lifeline,), daemon=True).start()
     while True:
         try:

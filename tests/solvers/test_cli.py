@@ -38,6 +38,11 @@ def test_generate_then_info(tmp_path):
     assert [f.name for f in files] == ["mis_n9_seed3.col", "mis_n9_seed4.col"]
     expected = MIS.random(9, p=0.3, seed=3)
     assert load(files[0]).num_edges == expected.num_edges
+    out = nqco("generate", "MIS", "--generator", "barabasi_albert", "--n", 12, "--m", 2,
+               "-o", tmp_path / "ba")
+    assert out.returncode == 0, out.stderr
+    graph = load(tmp_path / "ba" / "mis_barabasi_albert_n12_seed0.col")
+    assert graph.num_edges == MIS.barabasi_albert(12, 2, seed=0).num_edges
     info = nqco("info", files[0])
     assert info.returncode == 0, info.stderr
     assert "type       MIS" in info.stdout and "instances  1" in info.stdout
@@ -100,6 +105,7 @@ def test_batch_then_report(tmp_path):
     (("report", "{folder}/missing.sqlite"), "missing.sqlite: no such results store"),
     (("generate", "SAT", "--n", "5", "-o", "{folder}"), "unknown problem type 'SAT'"),
     (("generate", "MIS", "--n", "5", "-o", "{folder}", "--q", "1"), "no option --q"),
+    (("generate", "MIS", "--generator", "rb", "--n", "5", "-o", "{folder}"), "needs --k"),
 ])
 def test_bad_input_is_one_line_on_stderr_and_exit_code_2(tmp_path, args, message):
     MIS.random(6, p=0.3, seed=0).write_dimacs(tmp_path / "g.col")
