@@ -19,6 +19,7 @@ importing a plugin registers its methods.
 from __future__ import annotations
 
 import importlib
+import json
 import math
 import multiprocessing
 import os
@@ -26,9 +27,11 @@ import signal
 import sys
 import threading
 import time
+import traceback
 from collections import deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from solvers.result import _plain
@@ -140,10 +143,27 @@ def run_task(task: Task, on_loaded: Callable[[dict], None] | None = None) -> Out
                        **dict(task.options))
     except Exception as error:  # recorded as an error row; the batch goes on
         return Outcome(status="error", time_s=time.perf_counter() - start,
-                       error=f"{type(error).__name__}: {error}", **facts)
+                       error=describe_error(error), **facts)
+    info = json.loads(json.dumps(_plain(result.info), default=repr))
     return Outcome(status=result.status, time_s=result.time_s, objective=result.objective,
                    feasible=result.feasible, solution=_plain(result.solution),
-                   trace=result.trace, info=_plain(result.info), **facts)
+                   trace=result.trace, info=info, **facts)
+
+
+def describe_error(error: BaseException) -> str:
+    """``"Type: message (raised at file.py:line)"``, the innermost frame named.
+
+    >>> try:
+    ...     int("x")
+    ... except ValueError as e:
+    ...     describe_error(e).split(" (raised at")[0]
+    "ValueError: invalid literal for int() with base 10: 'x'"
+    """
+    text = f"{type(error).__name__}: {error}"
+    frames = traceback.extract_tb(error.__traceback__)
+    if frames:
+        text += f" (raised at {Path(frames[-1].filename).name}:{frames[-1].lineno})"
+    return text
 
 
 def timeout_outcome(task: Task, elapsed: float, grace: float, facts: dict) -> Outcome:
