@@ -673,6 +673,10 @@ def _read_tsplib(path: Path) -> TSP:
             matrix = _read_edge_weights(lines, n, fmt, path, lineno)
         elif key in ("DISPLAY_DATA_SECTION", "TOUR_SECTION"):
             _skip_section(lines)
+        elif key == "FIXED_EDGES_SECTION":
+            raise ProblemFormatError("FIXED_EDGES_SECTION (edges every tour must use, as in "
+                                     "Hamiltonian-path variants like linhp318) is not supported",
+                                     path=path, line=lineno)
         elif key.endswith("_SECTION"):
             raise ProblemFormatError(f"{key} is not supported for a symmetric TSP", path=path,
                                      line=lineno)

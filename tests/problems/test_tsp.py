@@ -380,6 +380,13 @@ def test_bad_headers(tmp_path, header, match):
         read(path)
 
 
+def test_fixed_edges_are_refused_not_ignored(tmp_path):
+    body = ("NAME: hp\nTYPE: TSP\nDIMENSION: 4\nEDGE_WEIGHT_TYPE: EUC_2D\nFIXED_EDGES_SECTION\n"
+            f"1 3\n-1\nNODE_COORD_SECTION\n{SQUARE}EOF\n")
+    with pytest.raises(ProblemFormatError, match="line 5: FIXED_EDGES_SECTION .* not supported"):
+        read(write_tsp(tmp_path, body))
+
+
 # ------------------------------------------------------------------ tours
 def test_tour_round_trip_and_errors(tmp_path):
     path = tmp_path / "t.tour"
