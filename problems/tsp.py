@@ -860,12 +860,14 @@ def _read_test_set(path: Path, index: int) -> TSP:
     if tour[0] != tour[-1]:
         raise ProblemFormatError(f"the tour must be closed (end with its first city "
                                  f"{tour[0]}), it ends with {tour[-1]}", path=path, line=lineno)
-    if not np.array_equal(np.sort(tour[:-1]), np.arange(1, n + 1)):
-        raise ProblemFormatError(f"the tour is not a permutation of 1..{n}", path=path,
-                                 line=lineno)
     problem = TSP(name=f"{path.stem}-{index}", coords=coords, edge_weight_type="EXACT")
+    try:
+        length = problem.evaluate(tour[:-1] - 1)
+    except InfeasibleSolution as error:
+        raise ProblemFormatError(f"the tour after 'output' (0-based here) is not a permutation: "
+                                 f"{error}", path=path, line=lineno) from None
     placeholder = np.array_equal(tour[:-1], np.arange(1, n + 1))
-    return replace(problem, best_known=None if placeholder else problem.evaluate(tour[:-1] - 1))
+    return replace(problem, best_known=None if placeholder else length)
 
 
 # --------------------------------------------------------------------- module interface

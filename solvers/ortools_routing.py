@@ -102,7 +102,7 @@ def solve_tsp_routing(problem, *, time_limit: float | None = None, seed: int = 0
     del rows
     routing.SetArcCostEvaluatorOfAllVehicles(transit)
 
-    def read_tour(value) -> np.ndarray:
+    def route(value) -> np.ndarray:
         tour = np.empty(n, dtype=np.int64)
         index = routing.Start(0)
         for k in range(n):
@@ -127,7 +127,7 @@ def solve_tsp_routing(problem, *, time_limit: float | None = None, seed: int = 0
             reading["pending"] = True
             return
         began = time.perf_counter()
-        trace.append((now, problem.evaluate(read_tour(lambda var: var.Value()))))
+        trace.append((now, problem.evaluate(route(lambda var: var.Value()))))
         reading["seconds"] += time.perf_counter() - began
         reading["pending"] = False
 
@@ -147,7 +147,7 @@ def solve_tsp_routing(problem, *, time_limit: float | None = None, seed: int = 0
             "search_status": routing_enums_pb2.RoutingSearchStatus.Value.Name(search_status)}
     if assignment is None:
         return Answer(solution=None, status="feasible", info=info)
-    tour = read_tour(assignment.Value)
+    tour = route(assignment.Value)
     info["routing_cost"] = int(assignment.ObjectiveValue())
     if problem.integer_distances:
         info["claimed_objective"] = float(assignment.ObjectiveValue())
