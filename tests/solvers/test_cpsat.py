@@ -115,6 +115,10 @@ def test_nug12_gets_within_14_percent_in_10_seconds():
     assert result.trace[-1][0] < 10 + 2
 
 
-def test_qap_model_size_limit():
+def test_qap_model_building_counts_against_the_time_limit():
+    start = time.perf_counter()
+    result = solve(QAP.random(30, seed=0), "ortools", time_limit=0.5)
+    assert time.perf_counter() - start < 0.5 + 2.0
+    assert result.status == "no_solution" and "time limit" in result.info["stopped"]
     with pytest.raises(ValueError, match=f"only up to n = {QAP_MAX_SIZE}"):
         solve_qap_cpsat(QAP.random(QAP_MAX_SIZE + 1), time_limit=1)
