@@ -364,7 +364,7 @@ def plot_time_vs_gap(studies: Sequence[Study], path: Path) -> Path:
             if points.get(label):
                 times, gaps = zip(*points[label])
                 ax.scatter([max(t, 1e-3) for t in times], gaps, s=14, alpha=0.7, label=label)
-        _log_time_axis(ax)
+        _time_axis(ax)
         ax.set_ylabel(f"gap to {_reference_name(kinds)} %")
         ax.set_title(study.problem_type, fontsize=9)
         ax.grid(alpha=0.3)
@@ -373,11 +373,14 @@ def plot_time_vs_gap(studies: Sequence[Study], path: Path) -> Path:
     return _save(fig, path)
 
 
-def _log_time_axis(ax) -> None:
+def _time_axis(ax) -> None:
+    """Logarithmic time when the plotted times span more than a decade, else linear."""
     from matplotlib.ticker import NullFormatter
 
-    ax.set_xscale("log")
-    ax.xaxis.set_minor_formatter(NullFormatter())
+    low, high = ax.dataLim.intervalx
+    if low > 0 and high / low > 10:
+        ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("time s")
 
 
@@ -404,7 +407,7 @@ def plot_anytime(studies: Sequence[Study], path: Path) -> Path:
                 gaps = [gap(v, ref, inst.sense) for _, v in r.trace]
                 ax.step(times + [max(times[-1], r.time_s or times[-1])], gaps + [gaps[-1]],
                         where="post", color=color, alpha=0.8, label=label if n == 0 else None)
-        _log_time_axis(ax)
+        _time_axis(ax)
         ax.set_ylabel(f"gap to {kind} %")
         ax.set_title(f"{study.problem_type}: {inst.name} (size {_num(inst.size)})", fontsize=9)
         ax.grid(alpha=0.3)
