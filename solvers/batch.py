@@ -83,7 +83,15 @@ def parse_seeds(text: str) -> list[int]:
 
 
 def problem_type_of(path: Path) -> str:
-    """The problem type (class name) whose reader claims ``path``; raises if none does."""
+    """The problem type (class name) whose reader claims ``path``; raises if none does.
+
+    >>> import tempfile, os
+    >>> from problems import QAP
+    >>> path = os.path.join(tempfile.mkdtemp(), "q.dat")
+    >>> QAP.random(5, seed=0).write_qaplib(path)
+    >>> problem_type_of(path)
+    'QAP'
+    """
     import problems
     from problems.load import reader_for
 
@@ -94,7 +102,7 @@ def problem_type_of(path: Path) -> str:
     raise ProblemFormatError(f"reader {module} belongs to no known problem type", path=path)
 
 
-def instance_files(directory: Path) -> tuple[list[Path], int]:
+def _instance_files(directory: Path) -> tuple[list[Path], int]:
     """Candidate files under ``directory`` (recursively, hidden ones and manifests left out)
     and how many of them no reader claims."""
     from problems.load import reader_for
@@ -116,7 +124,15 @@ def instance_files(directory: Path) -> tuple[list[Path], int]:
 
 
 class BestKnown:
-    """Best-known values from ``best_known.csv`` manifests between ``root`` and each file."""
+    r"""Best-known values from ``best_known.csv`` manifests between ``root`` and each file.
+
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> (root / "tsp").mkdir()
+    >>> _ = (root / "best_known.csv").write_text("instance,value\ntsp/a.tsp,7542\n")
+    >>> BestKnown(root).lookup(root / "tsp" / "a.tsp", index=0, count=1, instance_name="a")
+    7542.0
+    """
 
     def __init__(self, root: Path):
         self.root = root.resolve()
@@ -184,13 +200,22 @@ class Plan:
 def make_plan(directory: str | Path, methods: Sequence[str], seeds: Sequence[int],
               time_limit: float, options: Mapping[str, Mapping[str, Any]] | None = None,
               plugins: Sequence[str] = ()) -> Plan:
-    """Every (instance, method, seed) task under ``directory`` (methods already resolved)."""
+    """Every (instance, method, seed) task under ``directory`` (methods already resolved).
+
+    >>> import tempfile, os
+    >>> from problems import MIS
+    >>> folder = tempfile.mkdtemp()
+    >>> MIS.random(8, seed=0).write_dimacs(os.path.join(folder, "g.col"))
+    >>> plan = make_plan(folder, ["exact", "ccg"], seeds=[0, 1], time_limit=5.0)
+    >>> len(plan.tasks), plan.unsupported  # ccg solves only RobustKnapsack
+    (2, 1)
+    """
     from problems.load import count
 
     directory = Path(directory)
     if not directory.is_dir():
         raise ValueError(f"{directory} is not a folder")
-    files, ignored = instance_files(directory)
+    files, ignored = _instance_files(directory)
     tasks, errors, counts, types, unsupported = [], [], {}, {}, 0
     for path in files:
         kind = None
@@ -214,7 +239,7 @@ def make_plan(directory: str | Path, methods: Sequence[str], seeds: Sequence[int
                 types=types)
 
 
-def task_key(task: Task) -> Key:
+def _task_key(task: Task) -> Key:
     return (task.path, task.index, task.method, task.seed, float(task.time_limit),
             options_hash(dict(task.options)))
 
@@ -298,7 +323,7 @@ def run_batch(directory: str | Path, methods: Sequence[str], *, db: str | Path,
         if retry_failed:
             done -= store.failed_keys()
         _record_file_errors(store, plan, done, time_limit, statuses)
-        todo = [t for t in plan.tasks if task_key(t) not in done]
+        todo = [t for t in plan.tasks if _task_key(t) not in done]
         already = len(plan.tasks) - len(todo)
         from tqdm import tqdm
 

@@ -145,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("methods", parents=[hidden], help="list the registered methods")
     p.add_argument("type", nargs="?", type=_problem_type, help="only methods for this type")
-    p.set_defaults(handler=cmd_methods)
+    p.set_defaults(handler=_cmd_methods)
 
     p = commands.add_parser("solve", parents=[hidden], help="solve one instance file")
     p.add_argument("file", type=Path)
@@ -159,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a method option (repeatable)")
     p.add_argument("-o", "--output", type=Path, help="write the verified solution as JSON "
                                                      "(TSP: also a TSPLIB .tour next to it)")
-    p.set_defaults(handler=cmd_solve)
+    p.set_defaults(handler=_cmd_solve)
 
     p = commands.add_parser("batch", parents=[hidden],
                             help="every instance in a folder x methods x seeds, into SQLite")
@@ -183,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--retry-failed", action="store_true",
                    help="run again the tasks stored as error or timeout")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(handler=cmd_batch)
+    p.set_defaults(handler=_cmd_batch)
 
     p = commands.add_parser("report", help="tables and plots from a results store")
     p.add_argument("db", type=Path)
@@ -191,7 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", type=Path, default=Path("report"))
     p.add_argument("--tour-instance", default=None,
                    help="TSP instance whose best tour is drawn (default: the largest)")
-    p.set_defaults(handler=cmd_report)
+    p.set_defaults(handler=_cmd_report)
 
     p = commands.add_parser(
         "generate", help="write random instances",
@@ -208,11 +208,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="which generator of the type (default random; see --list-options)")
     p.add_argument("--list-options", action="store_true",
                    help="print the type's generators and their options, then exit")
-    p.set_defaults(handler=cmd_generate)
+    p.set_defaults(handler=_cmd_generate)
 
     p = commands.add_parser("info", help="what an instance file holds")
     p.add_argument("file", type=Path)
-    p.set_defaults(handler=cmd_info)
+    p.set_defaults(handler=_cmd_info)
     return parser
 
 
@@ -250,7 +250,7 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return "\n".join(lines)
 
 
-def cmd_methods(args) -> int:
+def _cmd_methods(args) -> int:
     from solvers import registry
 
     rows = [(name, ", ".join(spec.types), spec.description)
@@ -277,7 +277,7 @@ def _best_known(path: Path, index: int, problem) -> float | None:
     return value
 
 
-def cmd_solve(args) -> int:
+def _cmd_solve(args) -> int:
     from problems import load
     from solvers import registry, solve
 
@@ -322,7 +322,7 @@ def _write_solution(output: Path, path: Path, index: int, problem, result, best)
         print(f"{'written':<11s}{tour_path}")
 
 
-def cmd_batch(args) -> int:
+def _cmd_batch(args) -> int:
     from solvers.batch import resolve_methods, run_batch
 
     if not args.directory.is_dir():
@@ -338,7 +338,7 @@ def cmd_batch(args) -> int:
     return 0
 
 
-def cmd_report(args) -> int:
+def _cmd_report(args) -> int:
     from solvers.report import write_report
 
     if not args.db.is_file():
@@ -413,7 +413,7 @@ def _extra_options(extra: Sequence[str], accepted: dict[str, inspect.Parameter],
     return options
 
 
-def cmd_generate(args) -> int:
+def _cmd_generate(args) -> int:
     available = generators(args.type)
     if args.generator not in available:
         raise UsageError(f"{args.type} has no generator {args.generator!r}; choose from "
@@ -448,7 +448,7 @@ def cmd_generate(args) -> int:
     return 0
 
 
-def cmd_info(args) -> int:
+def _cmd_info(args) -> int:
     from problems import load
     from problems.load import count
     from solvers.batch import problem_type_of

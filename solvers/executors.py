@@ -103,14 +103,17 @@ _LAST_LOADED: dict[tuple, Any] = {}
 def _load(path: str, index: int):
     from problems import load
 
-    stamp = (path, index, os.stat(path).st_mtime_ns)
+    try:
+        stamp = (path, index, os.stat(path).st_mtime_ns)
+    except OSError:
+        return load(path, index=index)  # raises the reader's own error
     if stamp not in _LAST_LOADED:
         _LAST_LOADED.clear()
         _LAST_LOADED[stamp] = load(path, index=index)
     return _LAST_LOADED[stamp]
 
 
-def describe(problem) -> dict:
+def _describe(problem) -> dict:
     """The instance facts an ``Outcome`` carries."""
     best = getattr(problem, "best_known", None)
     return {"problem_type": type(problem).__name__, "sense": problem.sense,
@@ -121,7 +124,11 @@ def describe(problem) -> dict:
 def run_task(task: Task, on_loaded: Callable[[dict], None] | None = None) -> Outcome:
     """Load the instance, solve it through ``solve()`` (which verifies), never raise.
 
-    ``on_loaded`` receives ``describe(problem)`` once the instance is loaded.
+    ``on_loaded`` receives the instance facts once the instance is loaded.
+
+    >>> outcome = run_task(Task("/no/such/file.tsp", 0, "exact", seed=0, time_limit=1.0))
+    >>> outcome.status, outcome.error.split(" (raised at")[0]
+    ('error', 'ProblemFormatError: file.tsp: no such file')
     """
     from solvers import registry
     from solvers.solve import solve
@@ -131,7 +138,7 @@ def run_task(task: Task, on_loaded: Callable[[dict], None] | None = None) -> Out
     try:
         import_plugins(task.plugins)
         problem = _load(task.path, task.index)
-        facts = describe(problem)
+        facts = _describe(problem)
         if on_loaded is not None:
             on_loaded(facts)
         spec = registry.get(task.method)
@@ -166,13 +173,13 @@ def describe_error(error: BaseException) -> str:
     return text
 
 
-def timeout_outcome(task: Task, elapsed: float, grace: float, facts: dict) -> Outcome:
+def _timeout_outcome(task: Task, elapsed: float, grace: float, facts: dict) -> Outcome:
     return Outcome(status="timeout", time_s=elapsed, **facts,
                    error=f"killed after {elapsed:.1f} s: past the time limit "
                          f"({task.time_limit:g} s) plus grace ({grace:g} s)")
 
 
-def crash_outcome(elapsed: float, why: str, facts: dict) -> Outcome:
+def _crash_outcome(elapsed: float, why: str, facts: dict) -> Outcome:
     return Outcome(status="error", time_s=elapsed, error=f"worker process died: {why}", **facts)
 
 
@@ -320,11 +327,11 @@ class LocalExecutor:
                         outcome, dead = worker.poll(), False
                     except (EOFError, OSError):
                         worker.process.join(timeout=5)
-                        outcome, dead = crash_outcome(elapsed, _exit_code(worker.process.exitcode),
+                        outcome, dead = _crash_outcome(elapsed, _exit_code(worker.process.exitcode),
                                                       worker.facts), True
                     late = outcome is None and elapsed > task.time_limit + self.grace
                     if late:
-                        outcome = timeout_outcome(task, elapsed, self.grace, worker.facts)
+                        outcome = _timeout_outcome(task, elapsed, self.grace, worker.facts)
                     if outcome is None:
                         continue
                     busy.remove(worker)
@@ -420,7 +427,7 @@ class RayExecutor:
                     if now - t0 > task.time_limit + self.grace + self.startup:
                         ray.cancel(ref, force=True)
                         del running[ref]
-                        on_outcome(task, timeout_outcome(task, now - t0, self.grace, {}))
+                        on_outcome(task, _timeout_outcome(task, now - t0, self.grace, {}))
         finally:
             for ref in running:
                 ray.cancel(ref, force=True)
@@ -432,8 +439,8 @@ class RayExecutor:
             return ray.get(ref)
         except ray.exceptions.RayError as error:
             if elapsed >= task.time_limit + self.grace:  # the watchdog ended the worker
-                return timeout_outcome(task, elapsed, self.grace, {})
-            return crash_outcome(elapsed, str(error).strip().splitlines()[0], {})
+                return _timeout_outcome(task, elapsed, self.grace, {})
+            return _crash_outcome(elapsed, str(error).strip().splitlines()[0], {})
 
     def _slots(self, resources: dict) -> int:
         slots = max(1, int(resources.get("CPU", 1)))

@@ -156,7 +156,7 @@ def _options_text(options: dict) -> str:
     return ",".join(f"{k}={v}" for k, v in sorted(options.items()))
 
 
-def build_studies(records: Sequence[Record], baseline: str) -> list[Study]:
+def _build_studies(records: Sequence[Record], baseline: str) -> list[Study]:
     """Group runs by problem type, instance and label (failed-file rows excluded)."""
     runs = [r for r in records if r.method != FILE_ERROR_METHOD and r.status != "skipped"]
     labels = _labels(runs)
@@ -198,7 +198,7 @@ def build_studies(records: Sequence[Record], baseline: str) -> list[Study]:
 
 # --------------------------------------------------------------------------- tables
 
-def instance_table(study: Study) -> tuple[list[str], list[list[str]]]:
+def _instance_table(study: Study) -> tuple[list[str], list[list[str]]]:
     """One row per (instance, method)."""
     headers = ["instance", "size", "best-known", f"baseline ({study.baseline or '-'})",
                "method", "objective", "gap to baseline %", "gap to best-known %", "time s",
@@ -230,7 +230,7 @@ def _compare(value: float | None, base: float | None, sense: str) -> str | None:
     return "win" if better else "loss"
 
 
-def summary_table(study: Study) -> tuple[list[str], list[list[str]]]:
+def _summary_table(study: Study) -> tuple[list[str], list[list[str]]]:
     """One row per method: gaps over instances, wins/ties/losses against the baseline."""
     headers = ["method", "instances", "mean gap to baseline %", "geo-mean gap to baseline %",
                "mean gap to best-known %", "geo-mean gap to best-known %",
@@ -264,7 +264,7 @@ def summary_table(study: Study) -> tuple[list[str], list[list[str]]]:
     return headers, rows
 
 
-def failure_table(records: Sequence[Record], limit: int = 50) -> tuple[list[str], list[list[str]]]:
+def _failure_table(records: Sequence[Record], limit: int = 50) -> tuple[list[str], list[list[str]]]:
     """Runs and files that produced no feasible solution, with the reason."""
     headers = ["file", "index", "method", "seed", "status", "message"]
     rows = []
@@ -341,7 +341,7 @@ def _reference_name(kinds: set[str]) -> str:
     return "best-known (else best found)"
 
 
-def plot_gap_boxes(studies: Sequence[Study], path: Path) -> Path:
+def _plot_gap_boxes(studies: Sequence[Study], path: Path) -> Path:
     fig, axes = _figure(len(studies))
     for ax, study in zip(axes, studies):
         points, kinds = _run_gaps(study)
@@ -356,7 +356,7 @@ def plot_gap_boxes(studies: Sequence[Study], path: Path) -> Path:
     return _save(fig, path)
 
 
-def plot_time_vs_gap(studies: Sequence[Study], path: Path) -> Path:
+def _plot_time_vs_gap(studies: Sequence[Study], path: Path) -> Path:
     fig, axes = _figure(len(studies))
     for ax, study in zip(axes, studies):
         points, kinds = _run_gaps(study)
@@ -390,7 +390,7 @@ def _anytime_instance(study: Study) -> Instance | None:
     return max(traced, key=lambda i: (i.size or 0, i.name)) if traced else None
 
 
-def plot_anytime(studies: Sequence[Study], path: Path) -> Path:
+def _plot_anytime(studies: Sequence[Study], path: Path) -> Path:
     fig, axes = _figure(len(studies))
     for ax, study in zip(axes, studies):
         inst = _anytime_instance(study)
@@ -423,7 +423,7 @@ def _best_run(study: Study, inst: Instance) -> Record | None:
     return min(runs, key=lambda r: sign * r.objective)
 
 
-def plot_tour(study: Study, store: ResultStore, name: str | None, path: Path) -> Path | None:
+def _plot_tour(study: Study, store: ResultStore, name: str | None, path: Path) -> Path | None:
     """Draw the best tour found on TSP instance ``name`` (default: the largest one solved)."""
     import numpy as np
 
@@ -538,7 +538,7 @@ def write_report(db: str | Path, *, baseline: str = "ortools", output: str | Pat
         if baseline not in methods:
             raise ValueError(f"baseline method {baseline!r} has no results in {db}; methods "
                              f"present: {', '.join(methods) or 'none'}")
-        studies = build_studies(records, baseline)
+        studies = _build_studies(records, baseline)
         output.mkdir(parents=True, exist_ok=True)
         blocks: list[tuple] = [("h", 1, "nqco report")]
         versions = sorted({r.nqco_version for r in records})
@@ -555,8 +555,8 @@ def write_report(db: str | Path, *, baseline: str = "ortools", output: str | Pat
             if study.baseline is None:
                 blocks.append(("p", f"No `{baseline}` runs for {study.problem_type}: "
                                     "gaps to baseline and wins/ties/losses are left blank."))
-            for title, (headers, rows) in (("Per instance", instance_table(study)),
-                                           ("Per method", summary_table(study))):
+            for title, (headers, rows) in (("Per instance", _instance_table(study)),
+                                           ("Per method", _summary_table(study))):
                 blocks.append(("h", 3, f"{study.problem_type}: {title.lower()}"))
                 blocks.append(("table", headers, rows))
                 tables.append(f"## {study.problem_type}: {title.lower()}\n\n"
@@ -565,9 +565,9 @@ def write_report(db: str | Path, *, baseline: str = "ortools", output: str | Pat
         if studies:
             blocks.append(("h", 2, "Plots"))
             for name, plot, alt in (
-                    ("gap_to_best_known.png", plot_gap_boxes, "gap to best-known per method"),
-                    ("time_vs_gap.png", plot_time_vs_gap, "time against gap"),
-                    ("anytime.png", plot_anytime, "anytime curves")):
+                    ("gap_to_best_known.png", _plot_gap_boxes, "gap to best-known per method"),
+                    ("time_vs_gap.png", _plot_time_vs_gap, "time against gap"),
+                    ("anytime.png", _plot_anytime, "anytime curves")):
                 files.append(plot(studies, output / name))
                 blocks.append(("img", files[-1], alt))
             blocks.append(("p", "Where an instance has no best-known value the plots use the "
@@ -576,7 +576,7 @@ def write_report(db: str | Path, *, baseline: str = "ortools", output: str | Pat
         if tsp or tour_instance is not None:
             if not tsp:
                 raise ValueError("--tour-instance given but the store holds no TSP results")
-            tour = plot_tour(tsp[0], store, tour_instance, output / "tour.png")
+            tour = _plot_tour(tsp[0], store, tour_instance, output / "tour.png")
             if tour is not None:
                 files.append(tour)
                 blocks.append(("img", tour, "best tour"))
@@ -584,7 +584,7 @@ def write_report(db: str | Path, *, baseline: str = "ortools", output: str | Pat
         if skipped:
             blocks.append(("p", f"{skipped} run(s) skipped: instance larger than the method "
                                 "handles."))
-        headers, rows = failure_table(records)
+        headers, rows = _failure_table(records)
         if rows:
             blocks.append(("h", 2, "Failures"))
             blocks.append(("table", headers, rows))
