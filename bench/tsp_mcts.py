@@ -4,6 +4,7 @@
                                        [--budget 0.05] [--variants heatmap=uniform,...]
                                        [--no-ortools] [--tsplib pcb442,rat783,...]
     .venv/bin/python bench/tsp_mcts.py --tau-grid [--grid-sizes 500,1000] [--grid-count 4]
+                                       [--taus 0.1,0.2,0.3,0.5,1.0] [--grid-rounds 40]
     .venv/bin/python bench/tsp_mcts.py --big 100000 --big-time 60     # memory check only
 
 Every method gets ``budget·N`` seconds per instance (default 0.05·N) in this one process,
@@ -174,23 +175,30 @@ def summary(per_set: dict, columns: list[str]) -> None:
 
 
 def tau_grid(args) -> None:
-    """Final mean length per softdist tau on generated instances, at an iteration budget."""
+    """Mean final length per softdist tau on generated instances, at a fixed number of rounds
+    (``--grid-rounds``·N), so that the grid does not depend on the machine's load."""
     taus = [float(t) for t in args.taus.split(",")]
-    print(f"softdist tau grid: TSP.random instances, seeds 1000.., {args.grid_count} per size, "
-          f"{args.grid_budget:g}·N s each, tau relative to the mean nearest-neighbour distance\n")
-    print("| n | " + " | ".join(f"tau={t:g}" for t in taus) + " | uniform |")
-    print("|---:|" + "---:|" * (len(taus) + 1))
+    others = {"knn-prior": {"heatmap": "knn-prior"}, "uniform": {"heatmap": "uniform"}}
+    columns = {f"tau={t:g}": {"tau": t} for t in taus} | others
+    print(f"softdist tau grid: TSP.random(n, seed=1000+i), i < {args.grid_count}, "
+          f"{args.grid_rounds:g}·N rounds each, seed 0; tau relative to the mean "
+          f"nearest-neighbour distance\n")
+    print("| n | " + " | ".join(columns) + " | mean s per run |")
+    print("|---:|" + "---:|" * (len(columns) + 1))
     for n in (int(s) for s in args.grid_sizes.split(",")):
-        lengths = np.zeros((args.grid_count, len(taus) + 1))
+        lengths = np.zeros((args.grid_count, len(columns)))
+        seconds = []
         for i in range(args.grid_count):
             problem = TSP.random(n, seed=1000 + i)
-            for j, tau in enumerate(taus):
-                lengths[i, j] = run_method(problem, "mcts", args.grid_budget * n, tau=tau)[0]
-            lengths[i, -1] = run_method(problem, "mcts", args.grid_budget * n,
-                                        heatmap="uniform")[0]
+            for j, options in enumerate(columns.values()):
+                result = solve(problem, "mcts", seed=0,
+                               max_iterations=int(args.grid_rounds * n), **options)
+                lengths[i, j] = result.objective
+                seconds.append(result.time_s)
         excess = 100 * (lengths / lengths.min(axis=1, keepdims=True) - 1).mean(axis=0)
-        print(f"| {n} | " + " | ".join(f"{e:.3f}" for e in excess) + " |", flush=True)
-    print("\n(cells: mean % above the best length any column found on the same instance)")
+        print(f"| {n} | " + " | ".join(f"{e:.3f}" for e in excess)
+              + f" | {np.mean(seconds):.1f} |", flush=True)
+    print("\n(cells: mean % above the shortest tour any column found on the same instance)")
 
 
 def big(n: int, seconds: float) -> None:
@@ -244,7 +252,7 @@ def main() -> None:
     parser.add_argument("--taus", default="0.1,0.2,0.3,0.5,1.0")
     parser.add_argument("--grid-sizes", default="500,1000")
     parser.add_argument("--grid-count", type=int, default=4)
-    parser.add_argument("--grid-budget", type=float, default=0.01, help="seconds per city")
+    parser.add_argument("--grid-rounds", type=float, default=40.0, help="rounds per city")
     parser.add_argument("--big", type=int, default=None)
     parser.add_argument("--big-time", type=float, default=60.0)
     args = parser.parse_args()

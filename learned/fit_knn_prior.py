@@ -67,8 +67,9 @@ def fit(plan: dict[int, int], ranks: int, seed: int) -> dict:
         sizes.append(n)
         rows.append([round(float(p), 6) for p in freq[:ranks]])
         beyond.append(round(float(freq[ranks]), 6))
+        first = " ".join(f"{p:.3f}" for p in freq[:5])
         print(f"n={n:5d}  {count:3d} instances  {time.perf_counter() - start:6.1f} s  "
-              f"p1..p5 = {' '.join(f'{p:.3f}' for p in freq[:5])}  beyond {ranks}: {freq[ranks]:.4f}")
+              f"p1..p5 = {first}  beyond {ranks}: {freq[ranks]:.4f}")
     return {
         "description": "P(next city of a near-optimal tour is the r-th nearest neighbour), "
                        "r = 1..ranks, for uniform random instances in the unit square",

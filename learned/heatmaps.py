@@ -46,7 +46,8 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
         try:
             chosen = torch.device(device)
         except (RuntimeError, TypeError):
-            raise ValueError(f"device must be 'auto', 'cpu' or 'cuda[:N]', got {device!r}") from None
+            raise ValueError(f"device must be 'auto', 'cpu' or 'cuda[:N]', "
+                             f"got {device!r}") from None
     if chosen.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device {device!r} was requested but torch sees no CUDA device; "
                          f"use device='auto' or 'cpu'")
@@ -125,7 +126,8 @@ def gnn(coords: np.ndarray, neighbors: np.ndarray, *,
         from learned.gnn import predict_edge_scores
     except ImportError as error:
         raise ValueError("the gnn heatmap needs learned/gnn.py (predict_edge_scores), which is "
-                         f"not available ({error}); use heatmap='softdist' or 'knn-prior'") from None
+                         f"not available ({error}); use heatmap='softdist' or "
+                         "'knn-prior'") from None
     if coords is None:
         raise ValueError("the gnn heatmap needs city coordinates; this instance has none "
                          "(EXPLICIT): use heatmap='softdist' or 'knn-prior'")

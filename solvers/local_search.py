@@ -46,13 +46,14 @@ class Metric(NamedTuple):
 
     @classmethod
     def euclidean(cls, coords: np.ndarray, rounding: str = "EXACT") -> "Metric":
-        """A metric over plane coordinates with TSPLIB ``rounding`` (EXACT, EUC_2D, CEIL_2D, ATT)."""
+        """Plane coordinates with TSPLIB ``rounding``: EXACT, EUC_2D, CEIL_2D or ATT."""
         if rounding not in ("EXACT", "EUC_2D", "CEIL_2D", "ATT"):
             raise ValueError(f"Metric.euclidean: rounding must be EXACT, EUC_2D, CEIL_2D or ATT, "
                              f"got {rounding!r}")
         xy = np.array(coords, dtype=np.float64, order="C")  # a writable copy
         if xy.ndim != 2 or xy.shape[1] != 2:
-            raise ValueError(f"Metric.euclidean: coordinates must have shape (N, 2), got {xy.shape}")
+            raise ValueError(f"Metric.euclidean: coordinates must have shape (N, 2), "
+                             f"got {xy.shape}")
         kind = _KINDS[rounding]
         return cls(kind, xy, np.zeros((1, 1)), 0.5 if kind in _INTEGER_KINDS else 0.0)
 

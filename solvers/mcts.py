@@ -68,7 +68,7 @@ def solve_mcts(problem, *, time_limit: float | None = None, seed: int = 0,
     seed : random seed; with ``max_iterations`` and no time limit the tour is reproducible.
     heatmap : ``"softdist"``, ``"knn-prior"``, ``"uniform"`` or ``"gnn"``.
     device : torch device for the heatmap (``"auto"``: GPU when present).
-    candidates : candidate neighbours per city (k).
+    candidates : candidate neighbours per city (k; at most N - 1 are used).
     alpha : exploration weight in Z.
     beta : back-propagation step.
     h : a round gives up after ``h·N`` actions without improvement.
@@ -94,6 +94,7 @@ def solve_mcts(problem, *, time_limit: float | None = None, seed: int = 0,
     n = int(problem.size)
     _check_options(heatmap, candidates, alpha, beta, h, max_depth, restart, max_iterations,
                    workers)
+    heatmaps.resolve_device(device)
     if time_limit is None and max_iterations is None:
         time_limit = min(max(0.05 * n, 2.0), 600.0)
     if n <= 3:
@@ -572,7 +573,8 @@ def _reverse_index(cand):
     return rev
 
 
-def _symmetric_weights(scores: np.ndarray, neighbors: np.ndarray, reverse: np.ndarray) -> np.ndarray:
+def _symmetric_weights(scores: np.ndarray, neighbors: np.ndarray,
+                       reverse: np.ndarray) -> np.ndarray:
     """W = 100 · (H_ij + H_ji) / 2 on candidate edges (H_ji = 0 when i is not a candidate of j)."""
     n, k = neighbors.shape
     mirrored = np.zeros_like(scores)
