@@ -1,0 +1,258 @@
+"""Inner solvers for one QUBO: QAOA, VQE and CVaR-VQE (plus simulated annealing, same interface).
+
+Each solver's ``run(qubo, initial=None)`` trains its parameters (SciPy COBYLA or Powell), then
+samples bitstrings from the trained state and returns ``Samples``; ``initial`` warm-starts the
+parameters (the Lagrangian loop passes the previous iteration's). The training objective is
+the expected energy, or its CVaR over the best ``alpha`` fraction of the distribution when
+``alpha < 1`` (CVaR-VQE, Barkoutsos et al. 2020).
+
+The QUBO is divided by the standard deviation of its energy over uniformly random bits before
+it becomes a Hamiltonian, so the same angles mean the same thing for every instance.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from problems.compiled import QUBO
+from quantum.backends import AER_METHODS, AerRunner, check_backend, check_qubits
+from quantum.circuits import ANSATZE, hardware_efficient, qaoa_circuit, qaoa_values
+from quantum.ising import cost_vector, index_to_bits, qubo_to_ising
+from quantum.samples import Samples, unique_samples
+from quantum.simulator import DiagonalQAOA, cvar_from_distribution
+
+OPTIMIZERS = ("COBYLA", "Powell")
+
+
+def energy_scale(qubo: QUBO) -> float:
+    """Standard deviation of the QUBO energy over uniform random bits (1 for a constant QUBO).
+
+    It equals the 2-norm of the Ising coefficients (Pauli strings are orthonormal).
+
+    >>> energy_scale(QUBO(Q=np.diag([2.0, 2.0]), offset=0.0, names=("a", "b"), decode=None))
+    1.4142135623730951
+    """
+    operator, _ = qubo_to_ising(qubo)
+    norm = float(np.sqrt(np.sum(np.abs(operator.coeffs) ** 2)))
+    return norm if norm > 0 else 1.0
+
+
+def _check_common(optimizer: str, maxiter: int, alpha: float, final_shots: int) -> None:
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
+    if not isinstance(maxiter, int) or isinstance(maxiter, bool) or maxiter < 1:
+        raise ValueError(f"maxiter must be a positive integer, got {maxiter!r}")
+    if not (isinstance(alpha, (int, float)) and 0.0 < alpha <= 1.0):
+        raise ValueError(f"CVaR alpha must lie in (0, 1], got {alpha!r}")
+    if not isinstance(final_shots, int) or isinstance(final_shots, bool) or final_shots < 1:
+        raise ValueError(f"final_shots must be a positive integer, got {final_shots!r}")
+
+
+def _minimise(function, start: np.ndarray, optimizer: str, maxiter: int) -> tuple[np.ndarray, int]:
+    from scipy.optimize import minimize
+
+    calls = 0
+    best = (math.inf, start)
+
+    def counted(theta):
+        nonlocal calls, best
+        calls += 1
+        value = function(theta)
+        if value < best[0]:
+            best = (value, np.array(theta, dtype=float))
+        return value
+
+    if optimizer == "COBYLA":
+        minimize(counted, start, method="COBYLA", options={"maxiter": maxiter, "rhobeg": 0.3})
+    else:
+        minimize(counted, start, method="Powell", options={"maxfev": maxiter, "xtol": 1e-3})
+    return best[1], calls
+
+
+def _distribution_value(energies: np.ndarray, probabilities: np.ndarray, alpha: float) -> float:
+    if alpha >= 1.0:
+        return float(probabilities @ energies)
+    return cvar_from_distribution(energies, probabilities, alpha)
+
+
+class _Variational:
+    """Shared training and sampling loop; subclasses provide the circuit and initial angles."""
+
+    name = "variational"
+    backends: tuple[str, ...] = AER_METHODS
+
+    def __init__(self, *, alpha: float, optimizer: str, maxiter: int, backend: str,
+                 shots: int | None, final_shots: int, noise, seed: int):
+        _check_common(optimizer, maxiter, alpha, final_shots)
+        check_backend(backend, allowed=self.backends)
+        if shots is not None and backend == "fast":
+            raise ValueError("the fast simulator is exact; shots apply to the Aer backends "
+                             "('statevector', 'matrix_product_state')")
+        if noise is not None and backend == "fast":
+            raise ValueError("the fast simulator is noiseless; use backend='statevector' or "
+                             "'matrix_product_state' for a noise model")
+        self.alpha = float(alpha)
+        self.optimizer = optimizer
+        self.maxiter = maxiter
+        self.backend = backend
+        self.shots = shots
+        self.final_shots = final_shots
+        self.noise = noise
+        self.rng = np.random.default_rng(seed)
+        self.seed = seed
+
+    def check(self, num_qubits: int, what: str = "the encoding") -> None:
+        """Raise ``TooManyQubits`` before any simulation when the backend cannot hold the QUBO."""
+        check_qubits(self.backend, num_qubits, what)
+
+    def circuit(self, qubo: QUBO, scale: float | None = None):
+        raise NotImplementedError
+
+    def values(self, circuit, theta: np.ndarray) -> list[float]:
+        """Circuit parameter values, in ``circuit.parameters`` order, for the angles ``theta``."""
+        return list(map(float, theta))
+
+    def initial(self, num_parameters: int) -> np.ndarray:
+        raise NotImplementedError
+
+    def run(self, qubo: QUBO, initial: np.ndarray | None = None) -> Samples:
+        """Train on ``qubo`` (warm-started from ``initial`` when it fits) and sample bitstrings."""
+        n = qubo.num_variables
+        self.check(n)
+        scale = energy_scale(qubo)
+        circuit = self.circuit(qubo, scale)
+        runner = AerRunner(circuit, self.backend, shots=self.shots, noise=self.noise,
+                           seed=int(self.rng.integers(2**31)))
+        exact = runner.shots is None
+        costs = cost_vector(qubo) / scale if exact else None
+
+        def energies(states):
+            if exact:
+                return costs[states]
+            return qubo.energies(index_to_bits(states, n)) / scale
+
+        def objective(theta):
+            states, probabilities = runner.distribution(self.values(circuit, theta))
+            return _distribution_value(energies(states), probabilities, self.alpha)
+
+        start = self._start(initial, circuit.num_parameters)
+        theta, calls = _minimise(objective, start, self.optimizer, self.maxiter)
+        states, probabilities = runner.distribution(self.values(circuit, theta),
+                                                    shots=self.final_shots)
+        value = _distribution_value(energies(states), probabilities, self.alpha) * scale
+        if exact:
+            states = self.rng.choice(states.size, size=self.final_shots,
+                                     p=probabilities / probabilities.sum())
+            probabilities = np.ones(self.final_shots)
+        spent = 0 if exact else calls * runner.shots
+        return unique_samples(index_to_bits(states, n), probabilities, params=theta,
+                              value=value, evaluations=calls + 1,
+                              shots=spent + self.final_shots)
+
+    def _start(self, initial, size: int) -> np.ndarray:
+        if initial is not None and len(initial) == size:
+            return np.asarray(initial, dtype=float)
+        return self.initial(size)
+
+
+class QAOA(_Variational):
+    """QAOA with ``reps`` layers, trained on the fast simulator or on Aer.
+
+    >>> q = QUBO(Q=np.array([[-1.0, 2.0], [2.0, -1.0]]), offset=0.0, names=("a", "b"),
+    ...          decode=None)
+    >>> s = QAOA(reps=2, maxiter=60, seed=1).run(q)
+    >>> best = s.bits[np.argmax(s.weights)]
+    >>> q.energy(best)
+    -1.0
+    """
+
+    name = "qaoa"
+    backends = ("fast",) + AER_METHODS
+
+    def __init__(self, *, reps: int = 2, alpha: float = 1.0, optimizer: str = "COBYLA",
+                 maxiter: int = 100, backend: str = "fast", shots: int | None = None,
+                 final_shots: int = 1024, noise=None, seed: int = 0, device=None):
+        super().__init__(alpha=alpha, optimizer=optimizer, maxiter=maxiter, backend=backend,
+                         shots=shots, final_shots=final_shots, noise=noise, seed=seed)
+        if not isinstance(reps, int) or isinstance(reps, bool) or reps < 1:
+            raise ValueError(f"QAOA reps must be a positive integer, got {reps!r}")
+        self.reps = reps
+        self.device = device
+
+    def circuit(self, qubo: QUBO, scale: float | None = None):
+        """The QAOA circuit of ``qubo`` divided by ``scale`` (default ``energy_scale``)."""
+        operator, _ = qubo_to_ising(qubo)
+        scale = energy_scale(qubo) if scale is None else scale
+        return qaoa_circuit(operator / scale, self.reps)
+
+    def initial(self, num_parameters: int) -> np.ndarray:
+        """A linear ramp (a discretised anneal): ``γ_i = s_i Δ``, ``β_i = −(1 − s_i) Δ``."""
+        p = num_parameters // 2
+        s = (np.arange(p) + 0.5) / p
+        return np.concatenate((0.8 * s, -0.8 * (1.0 - s)))
+
+    def run(self, qubo: QUBO, initial: np.ndarray | None = None) -> Samples:
+        if self.backend != "fast":
+            return super().run(qubo, initial)
+        n = qubo.num_variables
+        self.check(n)
+        scale = energy_scale(qubo)
+        simulator = DiagonalQAOA(cost_vector(qubo) / scale, device=self.device)
+        p = self.reps
+
+        def objective(theta):
+            if self.alpha >= 1.0:
+                return simulator.expectation(theta[:p], theta[p:])
+            return simulator.cvar(theta[:p], theta[p:], self.alpha)
+
+        start = self._start(initial, 2 * p)
+        theta, calls = _minimise(objective, start, self.optimizer, self.maxiter)
+        probabilities = simulator.probabilities(theta[:p], theta[p:]).cpu().numpy()
+        value = objective(theta) * scale
+        probabilities = probabilities / probabilities.sum()
+        states = self.rng.choice(probabilities.size, size=self.final_shots, p=probabilities)
+        return unique_samples(index_to_bits(states, n), params=theta, value=value,
+                              evaluations=calls + 1, shots=self.final_shots)
+
+    def values(self, circuit, theta: np.ndarray) -> list[float]:
+        """``theta = (γ_1..γ_p, β_1..β_p)`` in the order of ``circuit.parameters``."""
+        return qaoa_values(circuit, theta[:self.reps], theta[self.reps:])
+
+
+class VQE(_Variational):
+    """VQE on a hardware-efficient ansatz; ``alpha < 1`` makes it CVaR-VQE.
+
+    >>> q = QUBO(Q=np.array([[-1.0, 2.0], [2.0, -1.0]]), offset=0.0, names=("a", "b"),
+    ...          decode=None)
+    >>> s = VQE(ansatz="real_amplitudes", reps=1, alpha=0.5, maxiter=80, seed=0).run(q)
+    >>> float(min(q.energies(s.bits)))
+    -1.0
+    """
+
+    name = "vqe"
+
+    def __init__(self, *, ansatz: str = "efficient_su2", reps: int = 1, alpha: float = 1.0,
+                 optimizer: str = "COBYLA", maxiter: int = 150, backend: str = "statevector",
+                 shots: int | None = None, final_shots: int = 1024, noise=None, seed: int = 0):
+        if backend == "fast":
+            raise ValueError("the fast simulator handles only QAOA (diagonal cost layers); "
+                             f"VQE runs on Aer: backend one of {', '.join(AER_METHODS)}")
+        super().__init__(alpha=alpha, optimizer=optimizer, maxiter=maxiter, backend=backend,
+                         shots=shots, final_shots=final_shots, noise=noise, seed=seed)
+        if ansatz not in ANSATZE:
+            raise ValueError(f"unknown ansatz {ansatz!r}; choose one of {', '.join(ANSATZE)}")
+        if not isinstance(reps, int) or isinstance(reps, bool) or reps < 1:
+            raise ValueError(f"ansatz reps must be a positive integer, got {reps!r}")
+        self.ansatz = ansatz
+        self.reps = reps
+
+    def circuit(self, qubo: QUBO, scale: float | None = None):
+        """The hardware-efficient ansatz on ``qubo.num_variables`` qubits."""
+        return hardware_efficient(qubo.num_variables, self.ansatz, self.reps)
+
+    def initial(self, num_parameters: int) -> np.ndarray:
+        """Uniform random angles in [−π, π)."""
+        return self.rng.uniform(-np.pi, np.pi, size=num_parameters)
+
