@@ -273,7 +273,8 @@ class BatchSummary:
 
 def run_batch(directory: str | Path, methods: Sequence[str], *, db: str | Path,
               time_limit: float = 10.0, seeds: Sequence[int] = (0,), workers: int | None = None,
-              executor: str = "local", grace: float = 10.0, ray_address: str | None = None,
+              executor: str = "local", grace: float = 10.0, startup: float = 120.0,
+              ray_address: str | None = None,
               gpus_per_task: float = 0.0,
               options: Mapping[str, Mapping[str, Any]] | None = None,
               plugins: Sequence[str] = (), retry_failed: bool = False,
@@ -281,8 +282,11 @@ def run_batch(directory: str | Path, methods: Sequence[str], *, db: str | Path,
     """Run every missing (instance, method, seed) task under ``directory`` into ``db``.
 
     ``methods`` may contain ``all`` and ``demo``. ``options`` maps a method name to
-    its keyword options. ``retry_failed`` runs again the tasks stored as ``error``
-    or ``timeout``. ``plugins`` are modules that register extra methods.
+    its keyword options. A task may take ``startup`` seconds to load its instance and
+    import its method, then ``time_limit + grace`` seconds once the method is called;
+    past either it is killed and recorded as ``timeout``. ``retry_failed`` runs again
+    the tasks stored as ``error`` or ``timeout``. ``plugins`` are modules that register
+    extra methods.
 
     >>> from problems import MIS
     >>> import tempfile, os
@@ -309,11 +313,11 @@ def run_batch(directory: str | Path, methods: Sequence[str], *, db: str | Path,
         raise ValueError(f"options given for method(s) not in this batch: {', '.join(unknown)}")
     if executor == "ray":
         runner = RayExecutor(address=ray_address, num_cpus=workers, gpus_per_task=gpus_per_task,
-                             grace=grace)
+                             grace=grace, startup=startup)
     else:
         if ray_address or gpus_per_task:
             raise ValueError("--ray-address and --gpus-per-task need --executor ray")
-        runner = LocalExecutor(workers, grace=grace)
+        runner = LocalExecutor(workers, grace=grace, startup=startup)
     directory = Path(directory)
     best_known = BestKnown(directory)
     plan = make_plan(directory, methods, seeds, time_limit, options, plugins)

@@ -178,6 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--gpus-per-task", type=_non_negative_number, default=0.0)
     p.add_argument("--grace", type=_non_negative_seconds, default=10.0,
                    help="seconds past the time limit before a task is killed (default 10)")
+    p.add_argument("--startup", type=_non_negative_seconds, default=120.0,
+                   help="seconds a task may spend loading its instance and importing its "
+                        "method before its time limit starts (default 120)")
     p.add_argument("-O", "--option", action="append", default=[],
                    metavar="[METHOD.]KEY=VALUE", help="a method option (repeatable)")
     p.add_argument("--retry-failed", action="store_true",
@@ -330,7 +333,7 @@ def _cmd_batch(args) -> int:
     methods = resolve_methods(args.methods.split(","))
     summary = run_batch(args.directory, methods, db=args.db, time_limit=args.time_limit,
                         seeds=args.seeds, workers=args.workers, executor=args.executor,
-                        grace=args.grace, ray_address=args.ray_address,
+                        grace=args.grace, startup=args.startup, ray_address=args.ray_address,
                         gpus_per_task=args.gpus_per_task,
                         options=parse_options(args.option, methods), plugins=args.plugins,
                         retry_failed=args.retry_failed, progress=not args.quiet)

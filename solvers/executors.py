@@ -4,12 +4,16 @@ Every task runs ``run_task`` in a process other than the caller's, and each fini
 task is handed to a callback in the caller's process (which writes it to the store):
 
 * ``LocalExecutor``: a pool of worker processes on this machine. A worker that dies
-  (segfault, ``os._exit``, OOM killer) or runs past ``time_limit + grace`` is killed,
-  its task recorded as ``error`` or ``timeout``, and a fresh worker takes its place.
-  Workers exit on their own when the batch process goes away, even after ``kill -9``.
+  (segfault, ``os._exit``, OOM killer) or runs too long is killed, its task recorded
+  as ``error`` or ``timeout``, and a fresh worker takes its place. Workers exit on
+  their own when the batch process goes away, even after ``kill -9``.
 * ``RayExecutor``: the same tasks as Ray remote tasks (``num_cpus=1``,
   ``num_gpus=gpus_per_task``) on a cluster or a local Ray instance. Ray is imported
   only here. Instance files must be readable at the same path on every node.
+
+A task's clock has two parts: ``startup`` seconds to load the instance and import
+the method (torch, numba compilation on import, ...), then ``time_limit + grace``
+seconds from the moment the method is called. Past either it is killed (``timeout``).
 
 Methods registered outside ``solvers/registry.py`` reach the workers as plugin
 modules (``Task.plugins``): each worker imports them before running the task, and
@@ -121,10 +125,12 @@ def _describe(problem) -> dict:
             "best_known": None if best is None else float(best)}
 
 
-def run_task(task: Task, on_loaded: Callable[[dict], None] | None = None) -> Outcome:
+def run_task(task: Task, on_loaded: Callable[[dict], None] | None = None,
+             on_started: Callable[[], None] | None = None) -> Outcome:
     """Load the instance, solve it through ``solve()`` (which verifies), never raise.
 
-    ``on_loaded`` receives the instance facts once the instance is loaded.
+    ``on_loaded`` receives the instance facts once the instance is loaded;
+    ``on_started`` is called once the method is imported, just before it runs.
 
     >>> outcome = run_task(Task("/no/such/file.tsp", 0, "exact", seed=0, time_limit=1.0))
     >>> outcome.status, outcome.error.split(" (raised at")[0]
@@ -146,6 +152,9 @@ def run_task(task: Task, on_loaded: Callable[[dict], None] | None = None) -> Out
             return Outcome(status="skipped", time_s=0.0, **facts,
                            error=f"method {task.method!r} handles sizes up to {spec.max_size}, "
                                  f"this instance has size {problem.size}")
+        spec.load()  # the method's imports count against startup, not its time limit
+        if on_started is not None:
+            on_started()
         result = solve(problem, task.method, time_limit=task.time_limit, seed=task.seed,
                        **dict(task.options))
     except Exception as error:  # recorded as an error row; the batch goes on
@@ -175,8 +184,14 @@ def describe_error(error: BaseException) -> str:
 
 def _timeout_outcome(task: Task, elapsed: float, grace: float, facts: dict) -> Outcome:
     return Outcome(status="timeout", time_s=elapsed, **facts,
-                   error=f"killed after {elapsed:.1f} s: past the time limit "
-                         f"({task.time_limit:g} s) plus grace ({grace:g} s)")
+                   error=f"killed {elapsed:.1f} s after the method started: past the time "
+                         f"limit ({task.time_limit:g} s) plus grace ({grace:g} s)")
+
+
+def _startup_outcome(elapsed: float, startup: float, facts: dict) -> Outcome:
+    return Outcome(status="timeout", time_s=elapsed, **facts,
+                   error=f"killed after {elapsed:.1f} s still loading the instance or importing "
+                         f"the method (startup allowance {startup:g} s)")
 
 
 def _crash_outcome(elapsed: float, why: str, facts: dict) -> Outcome:
@@ -194,11 +209,12 @@ def _exit_code(code: int | None) -> str:
     return f"exit code {code}"
 
 
-def _check_limits(workers: int, grace: float) -> None:
+def _check_limits(workers: int, grace: float, startup: float) -> None:
     if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
         raise ValueError(f"workers must be a positive integer, got {workers!r}")
-    if not (isinstance(grace, (int, float)) and math.isfinite(grace) and grace >= 0):
-        raise ValueError(f"grace must be a non-negative number of seconds, got {grace!r}")
+    for what, value in (("grace", grace), ("startup", startup)):
+        if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+            raise ValueError(f"{what} must be a non-negative number of seconds, got {value!r}")
 
 
 # --------------------------------------------------------------------------- local pool
@@ -221,7 +237,8 @@ def _worker_main(conn, lifeline) -> None:
             return
         if task is None:
             return
-        outcome = run_task(task, on_loaded=lambda facts: conn.send(("loaded", facts)))
+        outcome = run_task(task, on_loaded=lambda facts: conn.send(("loaded", facts)),
+                           on_started=lambda: conn.send(("started", None)))
         conn.send(("done", outcome))
 
 
@@ -247,10 +264,12 @@ class _Worker:
         lifeline_r.close()
         self.task: Task | None = None
         self.facts: dict = {}
-        self.started = 0.0
+        self.assigned = 0.0
+        self.started: float | None = None  # when the method was called
 
     def assign(self, task: Task) -> None:
-        self.task, self.facts, self.started = task, {}, time.monotonic()
+        self.task, self.facts = task, {}
+        self.assigned, self.started = time.monotonic(), None
         try:
             self.conn.send(task)
         except OSError:  # the worker died while idle: poll() reports it
@@ -262,12 +281,27 @@ class _Worker:
             kind, payload = self.conn.recv()
             if kind == "loaded":
                 self.facts = payload
+            elif kind == "started":
+                self.started = time.monotonic()
             else:
                 self.task = None
                 return payload
         if not self.process.is_alive():
             raise EOFError
         return None
+
+    def deadline(self, grace: float, startup: float) -> float:
+        if self.started is None:
+            return self.assigned + startup
+        return self.started + self.task.time_limit + grace
+
+    def late(self, now: float, grace: float, startup: float) -> Outcome | None:
+        """The timeout outcome if the task is past its deadline, else ``None``."""
+        if now <= self.deadline(grace, startup):
+            return None
+        if self.started is None:
+            return _startup_outcome(now - self.assigned, startup, self.facts)
+        return _timeout_outcome(self.task, now - self.started, grace, self.facts)
 
     def stop(self, *, kill: bool) -> None:
         if kill:
@@ -299,10 +333,11 @@ class LocalExecutor:
     ['optimal']
     """
 
-    def __init__(self, workers: int | None = None, *, grace: float = 10.0):
+    def __init__(self, workers: int | None = None, *, grace: float = 10.0,
+                 startup: float = 120.0):
         workers = (os.cpu_count() or 1) if workers is None else workers
-        _check_limits(workers, grace)
-        self.workers, self.grace = workers, float(grace)
+        _check_limits(workers, grace, startup)
+        self.workers, self.grace, self.startup = workers, float(grace), float(startup)
 
     def run(self, tasks: Sequence[Task], on_outcome: OnOutcome) -> None:
         """Run every task; ``on_outcome(task, outcome)`` is called in this process as each ends."""
@@ -318,20 +353,20 @@ class LocalExecutor:
                     worker = idle.pop()
                     worker.assign(pending.popleft())
                     busy.append(worker)
-                deadline = min(w.started + w.task.time_limit + self.grace for w in busy)
+                deadline = min(w.deadline(self.grace, self.startup) for w in busy)
                 wait([w.conn for w in busy] + [w.process.sentinel for w in busy],
                      timeout=max(0.0, deadline - time.monotonic()))
                 for worker in list(busy):
-                    task, elapsed = worker.task, time.monotonic() - worker.started
+                    task, late = worker.task, None
                     try:
                         outcome, dead = worker.poll(), False
                     except (EOFError, OSError):
                         worker.process.join(timeout=5)
-                        outcome, dead = _crash_outcome(elapsed, _exit_code(worker.process.exitcode),
-                                                      worker.facts), True
-                    late = outcome is None and elapsed > task.time_limit + self.grace
-                    if late:
-                        outcome = _timeout_outcome(task, elapsed, self.grace, worker.facts)
+                        why = _exit_code(worker.process.exitcode)
+                        elapsed = time.monotonic() - worker.assigned
+                        outcome, dead = _crash_outcome(elapsed, why, worker.facts), True
+                    if outcome is None:
+                        outcome = late = worker.late(time.monotonic(), self.grace, self.startup)
                     if outcome is None:
                         continue
                     busy.remove(worker)
@@ -354,17 +389,24 @@ class LocalExecutor:
 WATCHDOG_EXIT = 124
 
 
-def run_task_with_watchdog(task: Task, limit: float) -> Outcome:
-    """``run_task``, but the process exits (code 124) if the task is still running after
-    ``limit`` seconds: how a Ray task is stopped at ``time_limit + grace`` counted from
-    when it starts, not from when it was queued."""
-    timer = threading.Timer(limit, os._exit, args=(WATCHDOG_EXIT,))
-    timer.daemon = True
-    timer.start()
+def run_task_with_watchdog(task: Task, grace: float, startup: float) -> Outcome:
+    """``run_task`` in a process that exits (code 124) when the task overstays: ``startup``
+    seconds to load and import, then ``time_limit + grace`` once the method is called.
+    How a Ray task is stopped on the clock of its own worker, whatever the queueing."""
+    timers = [threading.Timer(startup, os._exit, args=(WATCHDOG_EXIT,))]
+
+    def restart_clock() -> None:
+        timers[0].cancel()
+        timers[0] = threading.Timer(task.time_limit + grace, os._exit, args=(WATCHDOG_EXIT,))
+        timers[0].daemon = True
+        timers[0].start()
+
+    timers[0].daemon = True
+    timers[0].start()
     try:
-        return run_task(task)
+        return run_task(task, on_started=restart_clock)
     finally:
-        timer.cancel()
+        timers[0].cancel()
 
 
 class RayExecutor:
@@ -372,19 +414,21 @@ class RayExecutor:
 
     Connects to ``address`` when given, else starts a local Ray instance with
     ``num_cpus`` CPUs (and shuts it down afterwards). At most as many tasks as the
-    cluster can run at once are in flight. A task still running ``time_limit + grace``
-    after it started ends its worker process (recorded as ``timeout``); should that
-    fail (a hang that holds the GIL), the driver cancels the task ``startup`` seconds
-    later still (Ray may need that long to start a fresh worker).
+    cluster can run at once are in flight. A task that overstays ends its own worker
+    process (``run_task_with_watchdog``) and is recorded as ``timeout``; so is a task
+    that a worker ended after more than ``time_limit + grace`` seconds, as the driver
+    cannot tell that from a crash. Should the watchdog fail (a hang that holds the
+    GIL), the driver cancels the task ``startup + time_limit + grace`` seconds after
+    submitting it.
     """
 
     def __init__(self, *, address: str | None = None, num_cpus: int | None = None,
-                 gpus_per_task: float = 0.0, grace: float = 10.0, startup: float = 60.0):
+                 gpus_per_task: float = 0.0, grace: float = 10.0, startup: float = 120.0):
         num_cpus = (os.cpu_count() or 1) if num_cpus is None else num_cpus
-        _check_limits(num_cpus, grace)
-        for what, value in (("gpus_per_task", gpus_per_task), ("startup", startup)):
-            if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
-                raise ValueError(f"{what} must be a non-negative number, got {value!r}")
+        _check_limits(num_cpus, grace, startup)
+        if not (isinstance(gpus_per_task, (int, float)) and math.isfinite(gpus_per_task)
+                and gpus_per_task >= 0):
+            raise ValueError(f"gpus_per_task must be a non-negative number, got {gpus_per_task!r}")
         self.address, self.num_cpus = address, num_cpus
         self.gpus_per_task, self.grace = float(gpus_per_task), float(grace)
         self.startup = float(startup)
@@ -412,10 +456,9 @@ class RayExecutor:
             while pending or running:
                 while pending and len(running) < slots:
                     task = pending.popleft()
-                    ref = remote.remote(task, task.time_limit + self.grace)
+                    ref = remote.remote(task, self.grace, self.startup)
                     running[ref] = (task, time.monotonic())
-                backstop = min(t0 + task.time_limit + self.grace + self.startup
-                               for task, t0 in running.values())
+                backstop = min(t0 + self._allowance(task) for task, t0 in running.values())
                 ray.wait(list(running), num_returns=1,
                          timeout=max(0.0, backstop - time.monotonic()))
                 ready, _ = ray.wait(list(running), num_returns=len(running), timeout=0)
@@ -424,22 +467,34 @@ class RayExecutor:
                     on_outcome(task, self._collect(ray, ref, task, time.monotonic() - t0))
                 now = time.monotonic()
                 for ref, (task, t0) in list(running.items()):
-                    if now - t0 > task.time_limit + self.grace + self.startup:
+                    if now - t0 > self._allowance(task):
                         ray.cancel(ref, force=True)
                         del running[ref]
-                        on_outcome(task, _timeout_outcome(task, now - t0, self.grace, {}))
+                        on_outcome(task, self._overstayed(task, now - t0))
         finally:
             for ref in running:
                 ray.cancel(ref, force=True)
             if started_here:
                 ray.shutdown()
 
+    def _allowance(self, task: Task) -> float:
+        return self.startup + task.time_limit + self.grace
+
+    def _overstayed(self, task: Task, elapsed: float) -> Outcome:
+        return Outcome(status="timeout", time_s=elapsed,
+                       error=f"killed {elapsed:.1f} s after submission: past the startup "
+                             f"allowance ({self.startup:g} s), the time limit "
+                             f"({task.time_limit:g} s) and grace ({self.grace:g} s)")
+
     def _collect(self, ray, ref, task: Task, elapsed: float) -> Outcome:
         try:
             return ray.get(ref)
         except ray.exceptions.RayError as error:
-            if elapsed >= task.time_limit + self.grace:  # the watchdog ended the worker
-                return _timeout_outcome(task, elapsed, self.grace, {})
+            if elapsed >= task.time_limit + self.grace:  # the watchdog, most likely
+                return Outcome(status="timeout", time_s=elapsed,
+                               error=f"worker ended {elapsed:.1f} s after submission, past "
+                                     f"the time limit ({task.time_limit:g} s) plus grace "
+                                     f"({self.grace:g} s)")
             return _crash_outcome(elapsed, str(error).strip().splitlines()[0], {})
 
     def _slots(self, resources: dict) -> int:

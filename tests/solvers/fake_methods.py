@@ -29,12 +29,20 @@ def fail(problem, *, time_limit=None, seed=0):
     raise RuntimeError(f"deliberate failure on {problem.name}")
 
 
+def __getattr__(name):
+    """``slow_to_load``: a method whose loading never ends (a stand-in for a hung import)."""
+    if name == "slow_to_load":
+        time.sleep(3600)
+    raise AttributeError(name)
+
+
 def slow_exact(problem, *, time_limit=None, seed=0, delay: float = 0.3):
     time.sleep(delay)
     return solve_exact(problem, time_limit=time_limit, seed=seed)
 
 
 for _name, _target in (("crash", "crash"), ("exit-hard", "exit_hard"), ("hang", "hang"),
-                       ("fail", "fail"), ("slow-exact", "slow_exact")):
+                       ("fail", "fail"), ("slow-exact", "slow_exact"),
+                       ("slow-to-load", "slow_to_load")):
     register(MethodSpec(f"test-{_name}", f"tests.solvers.fake_methods:{_target}",
                         ("MIS", "MDKP"), "test double"))

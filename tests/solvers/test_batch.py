@@ -109,7 +109,8 @@ def test_failures_are_recorded_and_the_batch_goes_on(folder):
         assert "exit code 3" in found[name, "test-exit-hard"].error
         hang = found[name, "test-hang"]
         assert hang.status == "timeout" and 2.0 <= hang.time_s < 10
-        assert "past the time limit (1 s) plus grace (1 s)" in hang.error
+        assert "after the method started: past the time limit (1 s) plus grace (1 s)" \
+            in hang.error
         stem = Path(name).stem
         assert found[name, "test-fail"].error.startswith(
             f"RuntimeError: deliberate failure on {stem} (raised at fake_methods.py:")
@@ -119,6 +120,21 @@ def test_failures_are_recorded_and_the_batch_goes_on(folder):
     unreadable = found["mknap_broken.txt", FILE_ERROR_METHOD]
     assert unreadable.status == "error" and "mknap_broken.txt" in unreadable.error
     assert summary.statuses["timeout"] == 3
+
+
+def test_a_method_that_never_finishes_loading_is_stopped_by_the_startup_allowance(folder):
+    db = folder.parent / "r.sqlite"
+    (folder / "more" / "mknap_small.txt").unlink()
+    started = time.monotonic()
+    run_batch(folder / "more", ["test-slow-to-load", "exact"], db=db, time_limit=60,
+              startup=2.0, workers=2, plugins=PLUGINS, progress=False)
+    assert time.monotonic() - started < 30
+    found = {r.method: r for r in rows(db)}
+    assert found["exact"].status == "optimal"
+    slow = found["test-slow-to-load"]
+    assert slow.status == "timeout" and 2.0 <= slow.time_s < 10
+    assert "still loading the instance or importing the method (startup allowance 2 s)" \
+        in slow.error
 
 
 def test_resume_runs_only_what_is_missing_and_retry_failed(folder):
@@ -227,17 +243,19 @@ def test_killed_batch_resumes_without_losing_or_repeating_work(folder):
 def test_ray_executor_gives_the_same_rows_as_the_local_one(folder):
     pytest.importorskip("ray")
     (folder / "more" / "mknap_small.txt").unlink()
+    methods = ["exact", "test-fail", "test-crash", "test-hang"]
     results = {}
     for executor in ("local", "ray"):
         db = folder.parent / f"{executor}.sqlite"
-        summary = run_batch(folder, ["exact", "test-fail"], db=db, time_limit=5,
-                            seeds=[0, 1], workers=2, executor=executor, plugins=PLUGINS,
-                            progress=False)
+        summary = run_batch(folder, methods, db=db, time_limit=1, grace=1, seeds=[0],
+                            workers=2, executor=executor, plugins=PLUGINS, progress=False)
         assert summary.ran == 12
         results[executor] = sorted(
             (r.instance_path, r.instance_index, r.method, r.seed, r.status, r.objective,
-             r.feasible, r.size, r.instance_name, r.problem_type, r.error)
+             r.feasible, r.size, r.instance_name, r.problem_type,
+             r.error if r.method == "test-fail" else None)
             for r in rows(db))
     assert results["ray"] == results["local"]
-    assert sum(row[4] == "optimal" for row in results["ray"]) == 6
-
+    statuses = {(row[2], row[4]) for row in results["ray"]}
+    assert statuses == {("exact", "optimal"), ("test-fail", "error"), ("test-crash", "error"),
+                        ("test-hang", "timeout")}
