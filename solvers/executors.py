@@ -178,8 +178,17 @@ def describe_error(error: BaseException) -> str:
     text = f"{type(error).__name__}: {error}"
     frames = traceback.extract_tb(error.__traceback__)
     if frames:
-        text += f" (raised at {Path(frames[-1].filename).name}:{frames[-1].lineno})"
+        text += f" (raised at {_short_path(frames[-1].filename)}:{frames[-1].lineno})"
     return text
+
+
+def _short_path(filename: str) -> str:
+    """``filename`` from its top-level package on (``ortools/math_opt/python/solve.py``)."""
+    path = Path(filename)
+    top = path.parent
+    while (top / "__init__.py").is_file() and top.parent != top:
+        top = top.parent
+    return path.relative_to(top).as_posix()
 
 
 def _timeout_outcome(task: Task, elapsed: float, grace: float, facts: dict) -> Outcome:

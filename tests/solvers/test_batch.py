@@ -113,7 +113,7 @@ def test_failures_are_recorded_and_the_batch_goes_on(folder):
             in hang.error
         stem = Path(name).stem
         assert found[name, "test-fail"].error.startswith(
-            f"RuntimeError: deliberate failure on {stem} (raised at fake_methods.py:")
+            f"RuntimeError: deliberate failure on {stem} (raised at tests/solvers/fake_methods.py:")
         assert found[name, "test-hang"].instance_name == stem  # facts of a killed task
     for method in methods:
         assert "broken.col line 2: node 9" in found["broken.col", method].error
