@@ -3,15 +3,16 @@
 Each iteration ``k`` builds ``encoding.qubo(λ_k, ρ_k)``, runs the inner solver (warm-started
 from the previous parameters), and
 
-1. keeps the best feasible point among the raw samples and the one-flip repairs of the
-   ``repair_limit`` lowest-energy samples (each recorded point is re-checked with the problem's
-   own ``check``);
+1. keeps the best feasible point among the raw samples and the one-flip repairs (then
+   one-flip improvements) of the ``repair_limit`` lowest-energy samples (each recorded point
+   is re-checked with the problem's own ``check``);
 2. turns the lowest-energy sample ``x_k`` into a cut ``(λ_k, L(x_k; λ_k), c(x_k))``; its value
    is the dual estimate at ``λ_k``: the dual function's value when the inner solver found the
    Lagrangian's minimiser, otherwise above it (an estimate above the best feasible objective
    proves the inner solve missed the minimiser);
-3. stops on a zero duality gap (the current dual estimate equals the best feasible objective:
-   with an exact inner solve this proves optimality), on stagnation (neither the best feasible
+3. stops on a zero duality gap (the lowest-energy sample ``x_k`` is feasible, ``L(x_k; λ_k) =
+   f(x_k)`` and ``f(x_k)`` is the best feasible objective: when the inner solve found the
+   Lagrangian's minimiser this proves ``x_k`` optimal), on stagnation (neither the best feasible
    objective nor the best dual estimate improved for ``patience`` iterations), or on the
    iteration/time budget;
 4. otherwise updates the multipliers with one of ``quantum.multipliers.METHODS``.
@@ -31,6 +32,8 @@ from problems.errors import InfeasibleSolution
 from quantum.encodings import Encoding
 from quantum.multipliers import Cut, DualState, get_update
 from quantum.samples import Samples
+
+IMPROVEMENT = 1e-6  # relative change that counts as progress (stagnation test)
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,7 @@ def solve_lagrangian(encoding: Encoding, inner, *, multipliers: str = "subgradie
         improved = False
 
         for bits, f in _candidates(encoding, samples.bits, energies, repair_limit):
-            if best_f is None or f < best_f - 1e-12 * max(1.0, abs(f)):
+            if best_f is None or f < best_f - IMPROVEMENT * max(1.0, abs(f)):
                 try:
                     problem.check(encoding.decode(bits))
                 except InfeasibleSolution as error:
@@ -124,7 +127,7 @@ def solve_lagrangian(encoding: Encoding, inner, *, multipliers: str = "subgradie
         violation = encoding.relaxed_constraints(samples.bits[lowest:lowest + 1])[0]
         cuts.append(Cut(lam.copy(), float(energies[lowest]), violation))
         if relaxed and (not np.isfinite(best_dual)
-                        or energies[lowest] > best_dual + 1e-12 * max(1.0, abs(best_dual))):
+                        or energies[lowest] > best_dual + IMPROVEMENT * max(1.0, abs(best_dual))):
             best_dual, improved = float(energies[lowest]), True
         history.append({"iteration": iteration, "multipliers": lam.round(6).tolist(),
                         "rho": rho, "dual_estimate": float(energies[lowest]),
@@ -136,8 +139,8 @@ def solve_lagrangian(encoding: Encoding, inner, *, multipliers: str = "subgradie
         if not relaxed:
             stop = "single solve (nothing relaxed)"
             break
-        if best_f is not None and (abs(best_f - float(energies[lowest]))
-                                   <= gap_tolerance * max(1.0, abs(best_f))):
+        if best_f is not None and _certified(encoding, samples.bits[lowest],
+                                             float(energies[lowest]), best_f, gap_tolerance):
             stop = "zero duality gap"
             break
         if quiet >= patience:
@@ -162,8 +165,19 @@ def solve_lagrangian(encoding: Encoding, inner, *, multipliers: str = "subgradie
         multipliers=lam, rho=rho)
 
 
+def _certified(encoding: Encoding, bits: np.ndarray, lagrangian: float, best: float,
+               tolerance: float) -> bool:
+    """The Lagrangian's sampled minimiser is feasible, complementary (``L = f``) and as good as
+    the best feasible point: zero duality gap, provided the inner solve was exact."""
+    f = float(encoding.objective(bits)[0])
+    close = tolerance * max(1.0, abs(best))
+    return bool(encoding.feasible(bits)[0]) and abs(f - lagrangian) <= close \
+        and abs(f - best) <= close
+
+
 def _candidates(encoding: Encoding, bits: np.ndarray, energies: np.ndarray, repair_limit: int):
-    """(problem bits, min-form objective) of feasible samples and of repaired low-energy ones."""
+    """(problem bits, min-form objective) of the best feasible sample and of the repaired (made
+    feasible, then improved by one-flip moves) ``repair_limit`` lowest-energy samples."""
     feasible = encoding.feasible(bits)
     objective = encoding.objective(bits)
     problem_bits = encoding.problem_bits(bits)
@@ -171,9 +185,8 @@ def _candidates(encoding: Encoding, bits: np.ndarray, energies: np.ndarray, repa
         k = int(np.flatnonzero(feasible)[np.argmin(objective[feasible])])
         yield problem_bits[k], float(objective[k])
     for k in np.argsort(energies, kind="stable")[:repair_limit]:
-        if not feasible[k]:
-            repaired = encoding.repair(problem_bits[k])
-            yield repaired, float(encoding.objective(repaired)[0])
+        repaired = encoding.repair(problem_bits[k])
+        yield repaired, float(encoding.objective(repaired)[0])
 
 
 def _feasible_mass(encoding: Encoding, samples: Samples | None, sign: float) -> tuple:

@@ -80,15 +80,18 @@ def _stalled(state: DualState) -> int:
 
 
 def subgradient(state: DualState) -> Step:
-    """Projected subgradient ascent with a Polyak step toward ``target``.
+    """Projected subgradient ascent with a Polyak step toward the best feasible value.
 
-    ``t_k = θ_k (target − L_k) / ‖c_k‖²`` with ``θ_k = θ 2^{-⌊u/2⌋}``, where ``u`` counts the
-    iterations that did not improve the dual estimate (Held–Karp halving: the target, the best
-    feasible value, overestimates the dual optimum when there is a duality gap). Without a
-    target the step is ``scale / (sqrt(k) max|c_k|)``.
+    ``t_k = θ_k (T − L_k) / ‖c_k‖²`` with ``T = target + target_margin·|target|`` (default
+    margin 0.05, so that the step reaches a dual optimum equal to the target in finitely many
+    steps instead of creeping up to it) and ``θ_k = θ 2^{-⌊u/2⌋}``, where ``u`` counts the
+    iterations that did not improve the dual estimate (Held–Karp halving: with a duality gap
+    the target overestimates the dual optimum). Without a target the step is
+    ``scale / (sqrt(k) max|c_k|)``.
 
     >>> s = DualState(cuts=(Cut(np.zeros(1), -3.0, np.array([2.0])),), lower=np.zeros(1),
-    ...               upper=np.full(1, 10.0), scale=1.0, rho=1.0, rho_max=1.0, target=-1.0)
+    ...               upper=np.full(1, 10.0), scale=1.0, rho=1.0, rho_max=1.0, target=-1.0,
+    ...               options={"target_margin": 0.0})
     >>> subgradient(s).lam.tolist()   # t = (−1 − (−3)) / 2² = 0.5
     [1.0]
     """
@@ -98,7 +101,9 @@ def subgradient(state: DualState) -> Step:
     if norm2 == 0.0:
         return Step(cut.lam.copy(), state.rho)
     k = len(state.cuts)
-    gap = None if state.target is None else state.target - cut.value
+    margin = state.options.get("target_margin", 0.05)
+    gap = None if state.target is None else (
+        state.target + margin * abs(state.target) - cut.value)
     if gap is not None and gap > 1e-9 * max(1.0, abs(state.target)):
         theta = state.options.get("theta", 1.0) * 0.5 ** (_stalled(state) // 2)
         step = theta * gap / norm2

@@ -1,0 +1,46 @@
+import numpy as np
+import pytest
+
+from problems.compiled import QUBO
+from quantum.annealing import Annealer, schedule, simulated_annealing
+from quantum.brute_force import minimise_qubo
+
+
+def random_qubo(n, seed):
+    rng = np.random.default_rng(seed)
+    A = rng.normal(size=(n, n))
+    return QUBO(Q=(A + A.T) / 2.0, offset=0.0, names=tuple(f"x{i}" for i in range(n)),
+                decode=None)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_annealing_finds_the_ground_state_of_small_qubos(seed):
+    qubo = random_qubo(12, seed)
+    ground, _ = minimise_qubo(qubo)
+    samples = simulated_annealing(qubo, sweeps=300, reads=8, seed=seed)
+    assert qubo.energies(samples.bits).min() == pytest.approx(ground)
+    assert samples.weights.sum() == pytest.approx(1.0)
+
+
+def test_schedule_heats_then_cools_and_seeds_reproduce():
+    qubo = random_qubo(6, 0)
+    betas = schedule(qubo, 50)
+    assert betas[0] < betas[-1] and np.all(np.diff(betas) > 0)
+    a = simulated_annealing(qubo, sweeps=20, reads=3, seed=9)
+    b = simulated_annealing(qubo, sweeps=20, reads=3, seed=9)
+    assert np.array_equal(a.bits, b.bits)
+
+
+def test_time_limit_bounds_the_reads():
+    samples = simulated_annealing(random_qubo(30, 1), sweeps=100_000, reads=50, time_limit=0.2)
+    assert samples.evaluations < 50 * 100_000
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="sweeps must be a positive integer"):
+        simulated_annealing(random_qubo(3, 0), sweeps=0)
+    bad = QUBO(Q=np.array([[np.inf]]), offset=0.0, names=("a",), decode=None)
+    with pytest.raises(ValueError, match="NaN or inf"):
+        simulated_annealing(bad)
+    with pytest.raises(ValueError, match="at most 5000"):
+        Annealer().check(6000)

@@ -1,0 +1,106 @@
+import numpy as np
+import pytest
+
+from problems import MDKP, MIS, QAP, TSP, InfeasibleSolution
+from quantum.encodings import count_problem_bits, make_encoding
+from quantum.ising import index_to_bits
+
+PROBLEMS = {
+    "MDKP": MDKP.random(8, 3, seed=1),
+    "MIS": MIS.random(9, p=0.35, seed=2),
+    "TSP": TSP.random(4, seed=3),
+    "QAP": QAP.random(3, seed=4),
+}
+
+
+def every_assignment(encoding):
+    return index_to_bits(np.arange(1 << encoding.num_problem_bits), encoding.num_problem_bits)
+
+
+def is_feasible(problem, solution):
+    try:
+        problem.check(solution)
+    except InfeasibleSolution:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("kind", PROBLEMS)
+def test_feasibility_and_objective_agree_with_the_problem_on_every_assignment(kind):
+    problem = PROBLEMS[kind]
+    encoding = make_encoding(problem, "lagrangian")
+    bits = every_assignment(encoding)
+    feasible = encoding.feasible(bits)
+    objective = encoding.objective(bits)
+    sign = -1.0 if problem.sense == "max" else 1.0
+    assert feasible.any()
+    for row, ok, value in zip(bits, feasible, objective):
+        if ok:
+            solution = encoding.decode(row)
+            problem.check(solution)
+            assert sign * value == pytest.approx(problem.evaluate(solution))
+        elif kind in ("MDKP", "MIS"):  # binary problems: the bits are the solution
+            assert not is_feasible(problem, row)
+
+
+@pytest.mark.parametrize("kind", PROBLEMS)
+def test_lagrangian_qubo_is_objective_plus_multiplier_terms(kind):
+    encoding = make_encoding(PROBLEMS[kind], "lagrangian")
+    rng = np.random.default_rng(0)
+    lam = rng.uniform(encoding.lower, encoding.upper)
+    rho = 1.7
+    qubo = encoding.qubo(lam, rho)
+    bits = rng.integers(0, 2, size=(50, encoding.num_qubits))
+    c = encoding.constraints(bits)
+    expected = (encoding.objective(bits) + c @ lam
+                + 0.5 * rho * np.sum(np.where(encoding.equality, c, 0.0) ** 2, axis=1))
+    assert np.allclose(qubo.energies(bits), expected)
+    assert qubo.num_variables == count_problem_bits(PROBLEMS[kind])  # slack-free
+
+
+@pytest.mark.parametrize("kind", PROBLEMS)
+def test_repair_always_returns_a_solution_the_problem_accepts(kind):
+    problem = PROBLEMS[kind]
+    encoding = make_encoding(problem, "lagrangian")
+    rng = np.random.default_rng(1)
+    for bits in rng.integers(0, 2, size=(40, encoding.num_qubits)):
+        repaired = encoding.repair(bits)
+        assert encoding.feasible(repaired)[0]
+        problem.check(encoding.decode(repaired))
+
+
+def test_mdkp_repair_leaves_no_item_that_still_fits():
+    problem = PROBLEMS["MDKP"]
+    encoding = make_encoding(problem)
+    repaired = encoding.repair(np.ones(problem.size, dtype=np.int8))
+    for item in np.flatnonzero(repaired == 0):
+        grown = repaired.copy()
+        grown[item] = 1
+        assert not encoding.feasible(grown)[0]
+
+
+@pytest.mark.parametrize("kind", PROBLEMS)
+def test_slack_encoding_wraps_the_problem_qubo(kind):
+    problem = PROBLEMS[kind]
+    encoding = make_encoding(problem, "slack")
+    assert encoding.num_multipliers == 0
+    assert encoding.qubo() is encoding.qubo(None)
+    assert encoding.num_qubits == problem.to_qubo().num_variables
+    assert encoding.slack_bits == encoding.num_qubits - count_problem_bits(problem)
+
+
+def test_slack_free_mdkp_needs_exactly_one_qubit_per_item():
+    problem = MDKP.random(10, 10, seed=0)
+    assert make_encoding(problem, "lagrangian").num_qubits == 10
+    assert make_encoding(problem, "slack").num_qubits > 10 * 10
+
+
+def test_bad_arguments_are_refused():
+    with pytest.raises(ValueError, match="unknown encoding 'unary'"):
+        make_encoding(PROBLEMS["MIS"], "unary")
+    with pytest.raises(ValueError, match="quantum encodings exist for MDKP, MIS, TSP, QAP"):
+        make_encoding(object())
+    with pytest.raises(ValueError, match="penalty applies to the slack encoding"):
+        make_encoding(PROBLEMS["MIS"], "lagrangian", penalty=3.0)
+    with pytest.raises(ValueError, match="multipliers must be"):
+        make_encoding(PROBLEMS["MDKP"]).qubo(np.array([1.0, np.nan, 0.0]))

@@ -1,0 +1,58 @@
+import numpy as np
+import pytest
+import torch
+from qiskit.quantum_info import Statevector
+
+from problems.compiled import QUBO
+from quantum.backends import AerRunner
+from quantum.circuits import qaoa_circuit, qaoa_values
+from quantum.ising import cost_vector, qubo_to_ising
+from quantum.simulator import DiagonalQAOA, cvar_from_distribution
+
+
+def random_qubo(n, seed):
+    rng = np.random.default_rng(seed)
+    A = rng.normal(size=(n, n))
+    return QUBO(Q=(A + A.T) / 2.0, offset=float(rng.normal()),
+                names=tuple(f"x{i}" for i in range(n)), decode=None)
+
+
+@pytest.mark.parametrize("n,reps,seed", [(2, 1, 0), (5, 2, 1), (7, 3, 2), (10, 2, 3)])
+def test_fast_simulator_matches_aer_to_1e9(n, reps, seed):
+    qubo = random_qubo(n, seed)
+    operator, offset = qubo_to_ising(qubo)
+    circuit = qaoa_circuit(operator, reps)
+    rng = np.random.default_rng(seed)
+    gammas, betas = rng.uniform(-1, 1, reps), rng.uniform(-1, 1, reps)
+    simulator = DiagonalQAOA(cost_vector(qubo), device="cpu")
+    values = qaoa_values(circuit, gammas, betas)
+    reference = Statevector(circuit.assign_parameters(values))
+    assert simulator.expectation(gammas, betas) == pytest.approx(
+        reference.expectation_value(operator).real + offset, abs=1e-9)
+    states, aer = AerRunner(circuit, "statevector").distribution(values)
+    fast = simulator.probabilities(gammas, betas).numpy()
+    assert np.abs(fast[states] - aer).max() < 1e-9
+    assert float(aer @ cost_vector(qubo)) == pytest.approx(
+        simulator.expectation(gammas, betas), abs=1e-9)
+
+
+def test_cvar_is_the_mean_of_the_best_tail():
+    costs = torch.tensor([4.0, 1.0, 3.0, 2.0], dtype=torch.float64)
+    probabilities = torch.tensor([0.1, 0.2, 0.3, 0.4], dtype=torch.float64)
+    assert cvar_from_distribution(costs, probabilities, 0.2) == pytest.approx(1.0)
+    assert cvar_from_distribution(costs, probabilities, 0.5) == pytest.approx((0.2 + 0.6) / 0.5)
+    assert cvar_from_distribution(costs, probabilities, 1.0) == pytest.approx(
+        float(costs @ probabilities))
+    with pytest.raises(ValueError, match="alpha"):
+        cvar_from_distribution(costs, probabilities, 0.0)
+
+
+def test_simulator_cvar_below_expectation_and_bad_inputs():
+    simulator = DiagonalQAOA(cost_vector(random_qubo(4, 5)), device="cpu")
+    assert simulator.cvar([0.3], [0.2], 0.25) <= simulator.expectation([0.3], [0.2])
+    with pytest.raises(ValueError, match="power of two"):
+        DiagonalQAOA(np.zeros(6))
+    with pytest.raises(ValueError, match="NaN"):
+        DiagonalQAOA(np.array([0.0, np.nan]))
+    with pytest.raises(ValueError, match="as many gammas as betas"):
+        simulator.expectation([0.1, 0.2], [0.3])
