@@ -9,6 +9,7 @@ coefficients: real data are scaled by a power of ten when that is exact, otherwi
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 
@@ -21,6 +22,7 @@ DEFAULT_TIME_LIMIT = 10.0
 MAX_DECIMALS = 6
 MAX_COEFFICIENT = 2**53
 QAP_MAX_SIZE = 40
+CLIQUE_COVER_WORK = 5_000_000
 
 
 def solve_mdkp_cpsat(problem, *, time_limit: float | None = None, seed: int = 0,
@@ -54,7 +56,12 @@ def solve_mdkp_cpsat(problem, *, time_limit: float | None = None, seed: int = 0,
 
 def solve_mis_cpsat(problem, *, time_limit: float | None = None, seed: int = 0,
                     num_workers: int | None = None) -> Answer:
-    """Binary x per node, ``AddAtMostOne`` per edge, maximise the number of nodes.
+    """Binary x per node, ``AddAtMostOne`` per clique of a greedy edge clique cover, maximise
+    the number of nodes.
+
+    Every edge lies in some clique of the cover (``edge_clique_cover``), so the model is the
+    edge formulation, with a much stronger LP relaxation (e.g. gen200_p0.9_44's complement is
+    proved optimal in seconds instead of stalling at 40).
 
     >>> from problems import MIS
     >>> solve_mis_cpsat(MIS.random(12, p=0.3, seed=0), time_limit=5).status
@@ -63,8 +70,8 @@ def solve_mis_cpsat(problem, *, time_limit: float | None = None, seed: int = 0,
     start, deadline = _clock(time_limit)
     model = cp_model.CpModel()
     x = [model.new_bool_var(f"x{v}") for v in range(problem.size)]
-    for u, v in problem.edges.tolist():
-        model.add_at_most_one(x[u], x[v])
+    for clique in edge_clique_cover(problem.size, problem.edges.tolist()):
+        model.add_at_most_one([x[v] for v in clique])
     model.maximize(cp_model.LinearExpr.sum(x))
     return _run(model, problem, x, _bits, 1, start, deadline, seed, num_workers, True, {})
 
@@ -131,6 +138,39 @@ def solve_qap_cpsat(problem, *, time_limit: float | None = None, seed: int = 0,
     return _run(model, problem, variables[:n * n], decode, scale_a * scale_b, start, deadline,
                 seed, num_workers, exact_a and exact_b, {"objective_scale": scale_a * scale_b},
                 probing=False)
+
+
+def edge_clique_cover(n: int, edges: list, work_limit: int = CLIQUE_COVER_WORK) -> list[list[int]]:
+    """Cliques that together hold every edge ``(u, v)``, ``u < v``, grown greedily from uncovered edges.
+
+    A clique grows by the common neighbour with the most neighbours among the remaining common
+    neighbours. The work (sum of squared candidate counts) is bounded by ``work_limit``, so the
+    cover is deterministic; edges still uncovered when the budget is spent stay cliques of two.
+
+    >>> edge_clique_cover(4, [(0, 1), (0, 2), (1, 2), (2, 3)])
+    [[0, 1, 2], [2, 3]]
+    """
+    neighbours = [set() for _ in range(n)]
+    for u, v in edges:
+        neighbours[u].add(v)
+        neighbours[v].add(u)
+    covered: set[tuple[int, int]] = set()
+    cliques, work = [], 0
+    for u, v in edges:
+        if work >= work_limit:
+            break
+        if (u, v) in covered:
+            continue
+        clique, candidates = [u, v], neighbours[u] & neighbours[v]
+        while candidates:
+            work += len(candidates) ** 2
+            best = max(candidates, key=lambda c: len(neighbours[c] & candidates))
+            clique.append(best)
+            candidates &= neighbours[best]
+        clique.sort()
+        covered.update(itertools.combinations(clique, 2))
+        cliques.append(clique)
+    return cliques + [[u, v] for u, v in edges if (u, v) not in covered]
 
 
 def _bits(values) -> np.ndarray:

@@ -9,7 +9,7 @@ import pytest
 from problems import MDKP, MIS, QAP
 from problems import mdkp, mis, qap
 from solvers import solve
-from solvers.cpsat import QAP_MAX_SIZE, solve_mdkp_cpsat, solve_qap_cpsat
+from solvers.cpsat import QAP_MAX_SIZE, edge_clique_cover, solve_mdkp_cpsat, solve_qap_cpsat
 
 BENCHMARKS = Path(__file__).resolve().parents[3] / "shared" / "benchmarks"
 
@@ -82,6 +82,16 @@ def test_small_mis_matches_brute_force(seed):
                if not any(bits[u] and bits[v] for u, v in graph.edges.tolist()))
     result = solve(graph, "ortools", time_limit=10)
     assert result.status == "optimal" and result.objective == best
+
+
+@pytest.mark.parametrize("work_limit", [0, 10**9])
+def test_edge_clique_cover_holds_every_edge_and_only_cliques(work_limit):
+    graph = MIS.random(40, p=0.5, seed=3)
+    edges = {tuple(e) for e in graph.edges.tolist()}
+    cliques = edge_clique_cover(graph.n, graph.edges.tolist(), work_limit=work_limit)
+    pairs = {pair for clique in cliques for pair in itertools.combinations(clique, 2)}
+    assert pairs == edges
+    assert (max(map(len, cliques)) > 2) == (work_limit > 0)
 
 
 def test_keller4_reaches_its_clique_number():
