@@ -19,7 +19,7 @@ from __future__ import annotations
 import base64
 import html
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import mean
@@ -356,14 +356,22 @@ def _plot_gap_boxes(studies: Sequence[Study], path: Path) -> Path:
     return _save(fig, path)
 
 
+def _colors(studies: Sequence[Study]) -> dict[str, str]:
+    """One colour per method label, the same in every plot."""
+    labels = list(dict.fromkeys(label for study in studies for label in study.labels))
+    return {label: f"C{k % 10}" for k, label in enumerate(labels)}
+
+
 def _plot_time_vs_gap(studies: Sequence[Study], path: Path) -> Path:
     fig, axes = _figure(len(studies))
+    colors = _colors(studies)
     for ax, study in zip(axes, studies):
         points, kinds = _run_gaps(study)
         for label in study.labels:
             if points.get(label):
                 times, gaps = zip(*points[label])
-                ax.scatter([max(t, 1e-3) for t in times], gaps, s=14, alpha=0.7, label=label)
+                ax.scatter([max(t, 1e-3) for t in times], gaps, s=14, alpha=0.7, label=label,
+                           color=colors[label])
         _time_axis(ax)
         ax.set_ylabel(f"gap to {_reference_name(kinds)} %")
         ax.set_title(study.problem_type, fontsize=9)
@@ -392,21 +400,21 @@ def _anytime_instance(study: Study) -> Instance | None:
 
 def _plot_anytime(studies: Sequence[Study], path: Path) -> Path:
     fig, axes = _figure(len(studies))
+    colors = _colors(studies)
     for ax, study in zip(axes, studies):
         inst = _anytime_instance(study)
         if inst is None:
             ax.set_title(f"{study.problem_type}: no traces", fontsize=9)
             continue
         ref, kind = study.reference(inst)
-        for k, label in enumerate(study.labels):
-            color = f"C{k % 10}"
-            for n, r in enumerate(study.cell(inst, label).runs):
-                if not r.trace:
-                    continue
+        for label in study.labels:
+            traced = [r for r in study.cell(inst, label).runs if r.trace]
+            for n, r in enumerate(traced):
                 times = [max(t, 1e-3) for t, _ in r.trace]
                 gaps = [gap(v, ref, inst.sense) for _, v in r.trace]
                 ax.step(times + [max(times[-1], r.time_s or times[-1])], gaps + [gaps[-1]],
-                        where="post", color=color, alpha=0.8, label=label if n == 0 else None)
+                        where="post", color=colors[label], alpha=0.8,
+                        label=label if n == 0 else None)
         _time_axis(ax)
         ax.set_ylabel(f"gap to {kind} %")
         ax.set_title(f"{study.problem_type}: {inst.name} (size {_num(inst.size)})", fontsize=9)
@@ -580,10 +588,11 @@ def write_report(db: str | Path, *, baseline: str = "ortools", output: str | Pat
             if tour is not None:
                 files.append(tour)
                 blocks.append(("img", tour, "best tour"))
-        skipped = sum(r.status == "skipped" for r in records)
+        skipped = Counter(r.method for r in records if r.status == "skipped")
         if skipped:
-            blocks.append(("p", f"{skipped} run(s) skipped: instance larger than the method "
-                                "handles."))
+            counts = ", ".join(f"{m} {n}" for m, n in sorted(skipped.items()))
+            blocks.append(("p", f"Runs skipped because the instance is larger than the method's "
+                                f"declared maximum size: {counts}."))
         headers, rows = _failure_table(records)
         if rows:
             blocks.append(("h", 2, "Failures"))
