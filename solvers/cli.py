@@ -1,7 +1,8 @@
 """The ``nqco`` command line: solve, batch, report, methods, generate, info.
 
 Bad input (a missing file, an unknown method, a negative time limit, a bad seed
-list) prints one line on stderr and exits with code 2.
+list) prints one line on stderr and exits with code 2; ``nqco solve`` exits with 1
+when the method found no feasible solution.
 
 Methods defined outside nqco are added with plugin modules: the comma-separated
 module names in the environment variable ``NQCO_PLUGINS`` (or the ``--plugins``
@@ -140,14 +141,19 @@ def build_parser() -> argparse.ArgumentParser:
     hidden.add_argument("--plugins", default="", help=argparse.SUPPRESS)
 
     parser = _Parser(prog="nqco", description="Neural and quantum combinatorial optimization, "
-                                              "measured against OR-Tools.")
+                                              "measured against OR-Tools.",
+                     epilog=f"Methods defined outside nqco: list their modules in "
+                            f"{PLUGINS_ENV}=module1,module2 (importing a module registers "
+                            "its methods).")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = commands.add_parser("methods", parents=[hidden], help="list the registered methods")
     p.add_argument("type", nargs="?", type=_problem_type, help="only methods for this type")
     p.set_defaults(handler=_cmd_methods)
 
-    p = commands.add_parser("solve", parents=[hidden], help="solve one instance file")
+    p = commands.add_parser("solve", parents=[hidden], help="solve one instance file",
+                            description="Solve one instance and print the verified result; "
+                                        "the exit code is 1 when no feasible solution was found.")
     p.add_argument("file", type=Path)
     p.add_argument("-m", "--method", required=True)
     p.add_argument("-t", "--time-limit", type=_positive_seconds, default=None,
@@ -163,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("batch", parents=[hidden],
                             help="every instance in a folder x methods x seeds, into SQLite")
-    p.add_argument("directory", type=Path)
+    p.add_argument("directory", type=Path, help="folder scanned recursively for instance files")
     p.add_argument("-m", "--methods", required=True,
                    help="comma-separated method names, or 'all', or 'demo'")
     p.add_argument("-t", "--time-limit", type=_positive_seconds, default=10.0,
@@ -171,11 +177,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", type=_seeds, default=[0], help="e.g. 0,1,2 or 0-4 (default 0)")
     p.add_argument("--workers", type=_positive_int, default=None,
                    help="parallel tasks (default: CPU count)")
-    p.add_argument("--db", type=Path, default=Path("results.sqlite"))
-    p.add_argument("--executor", choices=("local", "ray"), default="local")
+    p.add_argument("--db", type=Path, default=Path("results.sqlite"),
+                   help="results store (default results.sqlite); run again with the same "
+                        "arguments, a batch runs only the tasks not stored yet")
+    p.add_argument("--executor", choices=("local", "ray"), default="local",
+                   help="worker processes on this machine (default) or Ray tasks")
     p.add_argument("--ray-address", default=None, help="Ray cluster to join (default: start "
                                                        "a local Ray instance)")
-    p.add_argument("--gpus-per-task", type=_non_negative_number, default=0.0)
+    p.add_argument("--gpus-per-task", type=_non_negative_number, default=0.0,
+                   help="GPUs Ray reserves for each task (default 0)")
     p.add_argument("--grace", type=_non_negative_seconds, default=10.0,
                    help="seconds past the time limit before a task is killed (default 10)")
     p.add_argument("--startup", type=_non_negative_seconds, default=120.0,
@@ -189,9 +199,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_cmd_batch)
 
     p = commands.add_parser("report", help="tables and plots from a results store")
-    p.add_argument("db", type=Path)
-    p.add_argument("--baseline", default="ortools")
-    p.add_argument("-o", "--output", type=Path, default=Path("report"))
+    p.add_argument("db", type=Path, help="results store written by nqco batch")
+    p.add_argument("--baseline", default="ortools",
+                   help="method the others are compared with (default ortools)")
+    p.add_argument("-o", "--output", type=Path, default=Path("report"),
+                   help="folder for report.md, report.html and the plots (default report)")
     p.add_argument("--tour-instance", default=None,
                    help="TSP instance whose best tour is drawn (default: the largest)")
     p.set_defaults(handler=_cmd_report)

@@ -1,6 +1,7 @@
 """The ``nqco`` console script, run as a user runs it (a subprocess of the installed script)."""
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -14,9 +15,9 @@ ROOT = Path(__file__).resolve().parents[2]
 NQCO = ROOT / ".venv" / "bin" / "nqco"
 
 
-def nqco(*args, cwd=ROOT, timeout=120) -> subprocess.CompletedProcess:
+def nqco(*args, cwd=ROOT, timeout=120, env=None) -> subprocess.CompletedProcess:
     return subprocess.run([str(NQCO), *map(str, args)], cwd=cwd, capture_output=True,
-                          text=True, timeout=timeout)
+                          text=True, timeout=timeout, env=env)
 
 
 def test_methods_lists_names_types_and_descriptions():
@@ -28,6 +29,18 @@ def test_methods_lists_names_types_and_descriptions():
     assert "MIS" in exact and "brute-force" in exact
     only_robust = nqco("methods", "robust_knapsack").stdout
     assert "ccg" in only_robust and "milp " not in only_robust
+    assert "test-crash" not in out.stdout
+
+
+def test_plugin_modules_from_the_environment_register_methods():
+    env = {**os.environ, "NQCO_PLUGINS": "tests.solvers.fake_methods"}
+    out = nqco("methods", "MIS", env=env)
+    assert out.returncode == 0, out.stderr
+    assert "test-crash" in out.stdout and "test double" in out.stdout
+    env["NQCO_PLUGINS"] = "tests.solvers.no_such_module"
+    out = nqco("methods", env=env)
+    assert out.returncode == 2
+    assert "plugin module 'tests.solvers.no_such_module' cannot be imported" in out.stderr
 
 
 def test_generate_then_info(tmp_path):
