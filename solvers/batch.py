@@ -319,10 +319,12 @@ def run_batch(directory: str | Path, methods: Sequence[str], *, db: str | Path,
             raise ValueError("--ray-address and --gpus-per-task need --executor ray")
         runner = LocalExecutor(workers, grace=grace, startup=startup)
     directory = Path(directory)
-    best_known = BestKnown(directory)
-    plan = make_plan(directory, methods, seeds, time_limit, options, plugins)
+    if not directory.is_dir():
+        raise ValueError(f"{directory} is not a folder")
     statuses: Counter = Counter()
     with ResultStore(db) as store:
+        best_known = BestKnown(directory)
+        plan = make_plan(directory, methods, seeds, time_limit, options, plugins)
         done = store.done_keys()
         if retry_failed:
             done -= store.failed_keys()
