@@ -90,6 +90,26 @@ def test_plan_expands_instances_methods_and_seeds(folder):
     assert len(plan.tasks) == 4 and plan.unsupported == 4
 
 
+BENCHMARKS = Path("/work/shared/benchmarks")
+
+
+def test_plan_and_run_on_the_public_orlibrary_files(tmp_path):
+    mknap = BENCHMARKS / "mknap"
+    if not (mknap / "mknap1.txt").is_file():
+        pytest.skip("public benchmark instances not available")
+    plan = make_plan(mknap, ["ortools"], [0], 10.0)
+    # mknap1 holds 7 problems, mknap2 48, mknapcb1..9 30 each; mkcbres.txt is a results table
+    assert plan.instances == len(plan.tasks) == 7 + 48 + 9 * 30
+    assert plan.ignored_files == 1 and not plan.file_errors
+    (tmp_path / "mknap1.txt").symlink_to(mknap / "mknap1.txt")
+    db = tmp_path / "r.sqlite"
+    run_batch(tmp_path, ["ortools"], db=db, time_limit=5, workers=2, progress=False)
+    found = rows(db)
+    assert sorted(r.instance_index for r in found) == list(range(7))
+    for r in found:  # every mknap1 problem carries its optimum, and CP-SAT proves it
+        assert r.best_known is not None and r.objective == r.best_known, r
+
+
 def test_failures_are_recorded_and_the_batch_goes_on(folder):
     (folder / "broken.col").write_text("p edge 5 2\ne 1 9\n")  # node 9 does not exist
     (folder / "mknap_broken.txt").write_text("this is no knapsack\n")
