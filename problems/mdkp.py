@@ -138,9 +138,10 @@ class MDKP:
         3.0
         """
         n, m = self.size, self.num_constraints
-        lines = ["1", f"{n} {m} {_number(self.best_known or 0)}", _row(self.profits)]
-        lines += [_row(row) for row in self.weights]
-        lines.append(_row(self.capacities))
+        lines = ["1", f"{n} {m} {format_number(self.best_known or 0)}",
+                 format_row(self.profits)]
+        lines += [format_row(row) for row in self.weights]
+        lines.append(format_row(self.capacities))
         Path(path).write_text("\n".join(lines) + "\n")
 
     def to_milp(self) -> MILP:
@@ -160,8 +161,8 @@ class MDKP:
     def to_qubo(self, penalty: float | None = None, encoding: str = "slack") -> QUBO:
         """Energy ``-profits @ x + penalty * sum_i (w_i @ x + s_i - c_i)^2`` with binary slacks.
 
-        Each slack ``s_i`` is log-encoded over ``0..c_i`` (``QUBOBuilder.add_inequality_with_slack``),
-        so weights and capacities must be integers. The default penalty is
+        Each slack ``s_i`` is log-encoded over ``0..c_i``
+        (``QUBOBuilder.add_inequality_with_slack``), so weights and capacities must be integers. The default penalty is
         ``sum(max(p, 0)) + 1``. Why it is enough: an assignment whose items exceed a capacity,
         or whose slack bits do not close the gap exactly, leaves some squared term >= 1 (all
         terms are integers), so its energy is >= ``penalty - sum(max(p, 0)) = 1``; the empty
@@ -258,12 +259,16 @@ class NumberTokens:
     def remaining(self) -> int:
         return len(self.tokens) - self.pos
 
-    def numbers(self, count: int, what: str, *, nonnegative: bool = False) -> np.ndarray:
-        """The next ``count`` tokens as finite floats."""
+    def _next(self, count: int, what: str) -> list[str]:
         chunk = self.tokens[self.pos:self.pos + count]
         if len(chunk) < count:
             raise self.error(f"expected {count} {what}, but the data ends after {len(chunk)} "
                              f"(file truncated or a count is wrong)", len(self.tokens))
+        return chunk
+
+    def numbers(self, count: int, what: str, *, nonnegative: bool = False) -> np.ndarray:
+        """The next ``count`` tokens as finite floats."""
+        chunk = self._next(count, what)
         try:
             values = np.array(chunk, dtype=float)
         except ValueError:
@@ -293,11 +298,7 @@ class NumberTokens:
         return int(value)
 
     def skip(self, count: int, what: str) -> None:
-        if count > self.remaining:
-            raise self.error(f"expected {count} {what}, but the data ends after "
-                             f"{self.remaining} (file truncated or a count is wrong)",
-                             len(self.tokens))
-        self.pos += count
+        self.pos += len(self._next(count, what))
 
     def expect_end(self, what: str) -> None:
         if self.remaining:
@@ -321,8 +322,8 @@ def sniff(path, head: str) -> bool:
         return False
     first, second = lines[0].split(), lines[1].split()
     return (len(first) == 1 and len(second) == 3 and _is_count(first[0])
-            and _is_count(second[0]) and _is_count(second[1]) and _is_number(second[2])
-            and all(_is_number(token) for token in lines[2].split()))
+            and _is_count(second[0]) and _is_count(second[1]) and is_number(second[2])
+            and all(is_number(token) for token in lines[2].split()))
 
 
 def count(path) -> int:
@@ -349,10 +350,10 @@ def read(path, index: int | None = None) -> MDKP:
     k = 0 if index is None else index
     if _is_mknap2(lines):
         return _read_mknap2(path, lines, k)
-    return _read_orlib(path, lines, k)
+    return _read_orlib(path, k)
 
 
-def _read_orlib(path: Path, lines: tuple[str, ...], k: int) -> MDKP:
+def _read_orlib(path: Path, k: int) -> MDKP:
     tokens = _orlib_tokens(path)
     total = tokens.integer("number of problems K")
     if not isinstance(k, (int, np.integer)) or not 0 <= k < total:
@@ -410,7 +411,7 @@ def _mknap2_blocks(path: Path, lines: tuple[str, ...]) -> list[tuple[str, int, i
 
 
 def _mkcbres_value(path: Path, m: int, n: int, k: int) -> float | None:
-    """Chu–Beasley's best feasible value of problem ``m.n-kk`` from ``mkcbres.txt`` beside ``path``."""
+    """Chu–Beasley's best feasible value of problem ``m.n-kk`` (``mkcbres.txt`` beside ``path``)."""
     results = path.with_name("mkcbres.txt")
     if not path.name.lower().startswith("mknapcb") or not results.is_file():
         return None
@@ -431,8 +432,9 @@ def _mkcbres_table(path: Path, _mtime_ns: int) -> dict[tuple[int, int, int], flo
             try:
                 value = float(match.group(4))
             except ValueError:
-                raise ProblemFormatError(f"expected a number for problem {match.group(0).split()[0]},"
-                                         f" got {match.group(4)!r}", path=path, line=number) from None
+                raise ProblemFormatError(
+                    f"expected a number for problem {match.group(0).split()[0]}, "
+                    f"got {match.group(4)!r}", path=path, line=number) from None
             table[tuple(int(g) for g in match.groups()[:3])] = value
     return table
 
@@ -469,7 +471,8 @@ def _is_count(token: str) -> bool:
     return token.isdigit() and int(token) > 0
 
 
-def _is_number(token: str) -> bool:
+def is_number(token: str) -> bool:
+    """True when ``token`` reads as a finite number."""
     try:
         return np.isfinite(float(token))
     except ValueError:
@@ -487,10 +490,12 @@ def _float_array(values, what: str, ndim: int) -> np.ndarray:
     return array
 
 
-def _number(value: float) -> str:
+def format_number(value: float) -> str:
+    """Integers without a decimal point, other values with full precision (``repr``)."""
     value = float(value)
     return str(int(value)) if value.is_integer() else repr(value)
 
 
-def _row(values) -> str:
-    return " ".join(_number(v) for v in values)
+def format_row(values) -> str:
+    """Numbers separated by spaces, as the OR-Library and QAPLIB writers print them."""
+    return " ".join(format_number(v) for v in values)

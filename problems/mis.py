@@ -24,7 +24,7 @@ import scipy.sparse as sp
 
 from problems.compiled import MILP, QUBO, QUBOBuilder
 from problems.errors import InfeasibleSolution, ProblemFormatError
-from problems.mdkp import binary_vector, decode_bits
+from problems.mdkp import binary_vector, decode_bits, is_number
 
 CLIQUE_SUFFIXES = (".clq", ".b")
 SUFFIXES = (".clq", ".b", ".col", ".edges")
@@ -55,7 +55,8 @@ class MIS:
 
     def __post_init__(self):
         if not isinstance(self.n, (int, np.integer)) or isinstance(self.n, bool) or self.n < 1:
-            raise ProblemFormatError(f"MIS needs a positive integer number of nodes, got {self.n!r}")
+            raise ProblemFormatError(f"MIS needs a positive integer number of nodes, "
+                                     f"got {self.n!r}")
         object.__setattr__(self, "n", int(self.n))
         edges = _edge_array(self.edges, self.n)
         edges.setflags(write=False)
@@ -185,8 +186,8 @@ class MIS:
         rng = np.random.default_rng(seed)
         hidden = rng.integers(0, k, size=n)
         blocks = np.arange(n * k).reshape(n, k)
-        edges = [np.array([(a, b) for row in blocks for i, a in enumerate(row) for b in row[i + 1:]],
-                          dtype=np.int64).reshape(-1, 2)]
+        inside = [(a, b) for row in blocks for i, a in enumerate(row) for b in row[i + 1:]]
+        edges = [np.array(inside, dtype=np.int64).reshape(-1, 2)]
         pairs_per_constraint = int(round(p * k * k))
         for _ in range(int(round(r * n * math.log(n)))):
             i, j = rng.choice(n, size=2, replace=False)
@@ -336,7 +337,7 @@ def _parse_dimacs(path: Path, lines: list[str]) -> tuple[int, np.ndarray, list[s
             u = _int_token(parts[1], "node", path, number, minimum=1)
             if u > n:
                 raise ProblemFormatError(f"node {u} out of range 1..{n}", path=path, line=number)
-            if kind == "n" and not _is_number(parts[2]):
+            if kind == "n" and not is_number(parts[2]):
                 raise ProblemFormatError(f"expected a node weight, got {parts[2]!r}", path=path,
                                          line=number)
             if kind == "e":
@@ -394,14 +395,6 @@ def _clique_size(comments: list[str]) -> float | None:
     return None
 
 
-def _is_number(token: str) -> bool:
-    try:
-        float(token)
-    except ValueError:
-        return False
-    return True
-
-
 def _int_token(token: str, what: str, path: Path, line: int, minimum: int) -> int:
     try:
         value = int(token)
@@ -417,7 +410,8 @@ def _edge_array(edges, n: int) -> np.ndarray:
     try:
         array = np.asarray(edges)
     except (ValueError, TypeError) as error:
-        raise ProblemFormatError(f"edges must be an (E, 2) array of node numbers: {error}") from None
+        raise ProblemFormatError(f"edges must be an (E, 2) array of node numbers: "
+                                 f"{error}") from None
     if array.size == 0:
         return np.zeros((0, 2), dtype=np.int64)
     if array.ndim != 2 or array.shape[1] != 2:

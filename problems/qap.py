@@ -23,7 +23,7 @@ import scipy.sparse as sp
 
 from problems.compiled import MILP, QUBO, QUBOBuilder
 from problems.errors import InfeasibleSolution, ProblemFormatError, require_finite
-from problems.mdkp import NumberTokens
+from problems.mdkp import NumberTokens, format_row
 
 MILP_MAX_SIZE = 12
 
@@ -119,8 +119,8 @@ class QAP:
         >>> read(path).flow.shape
         (3, 3)
         """
-        rows = [str(self.size), ""] + [_row(r) for r in self.flow] + [""]
-        rows += [_row(r) for r in self.distance]
+        rows = [str(self.size), ""] + [format_row(r) for r in self.flow] + [""]
+        rows += [format_row(r) for r in self.distance]
         Path(path).write_text("\n".join(rows) + "\n")
 
     def to_milp(self) -> MILP:
@@ -205,7 +205,8 @@ class QAP:
         if penalty is None:
             off_a = A - np.diag(np.diag(A))
             off_b = B - np.diag(np.diag(B)) if n > 1 else np.zeros_like(B)
-            delta = (np.outer(np.diag(A), np.diag(B)) + np.outer(off_a.sum(axis=1), off_b.max(axis=1))
+            delta = (np.outer(np.diag(A), np.diag(B))
+                     + np.outer(off_a.sum(axis=1), off_b.max(axis=1))
                      + np.outer(off_a.sum(axis=0), off_b.max(axis=0)))
             penalty = float(delta.max()) / 2.0 + 1.0
         elif not (isinstance(penalty, (int, float)) and np.isfinite(penalty) and penalty > 0):
@@ -286,7 +287,8 @@ def read(path, index: int | None = None) -> QAP:
     tokens = NumberTokens(_text_lines(path), path=path)
     n = tokens.integer("size n")
     stated = None
-    if tokens.remaining == 2 * n * n + 1 and tokens.token_lines[tokens.pos] == tokens.token_lines[0]:
+    first_line = tokens.token_lines[0]
+    if tokens.remaining == 2 * n * n + 1 and tokens.token_lines[tokens.pos] == first_line:
         stated = tokens.number("value after the size")  # "n value" on the first line (esc8b..f)
     flow = tokens.numbers(n * n, f"entries of the first {n}×{n} matrix", nonnegative=True)
     distance = tokens.numbers(n * n, f"entries of the second {n}×{n} matrix", nonnegative=True)
@@ -315,7 +317,8 @@ def _read_sln(path: Path, n: int) -> tuple[float, np.ndarray]:
     seen = set()
     for k, value in enumerate(values):
         if not value.is_integer() or not 1 <= value <= n:
-            raise tokens.error(f"permutation entry {value:g} is not a location in 1..{n}", start + k)
+            raise tokens.error(f"permutation entry {value:g} is not a location in 1..{n}",
+                               start + k)
         if value in seen:
             raise tokens.error(f"location {value:g} appears twice in the permutation", start + k)
         seen.add(value)
@@ -330,6 +333,3 @@ def _text_lines(path: Path) -> list[str]:
     except UnicodeDecodeError:
         raise ProblemFormatError("not a text file", path=path) from None
 
-
-def _row(values) -> str:
-    return " ".join(str(int(v)) if float(v).is_integer() else repr(float(v)) for v in values)

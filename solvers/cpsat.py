@@ -141,7 +141,7 @@ def solve_qap_cpsat(problem, *, time_limit: float | None = None, seed: int = 0,
 
 
 def edge_clique_cover(n: int, edges: list, work_limit: int = CLIQUE_COVER_WORK) -> list[list[int]]:
-    """Cliques that together hold every edge ``(u, v)``, ``u < v``, grown greedily from uncovered edges.
+    """Cliques that together hold every edge ``(u, v)`` (``u < v``), grown greedily.
 
     A clique grows by the common neighbour with the most neighbours among the remaining common
     neighbours. The work (sum of squared candidate counts) is bounded by ``work_limit``, so the

@@ -219,7 +219,8 @@ MKNAP2_BLOCK = """
 def test_bad_mknap2_blocks(tmp_path):
     assert read(write(tmp_path, MKNAP2_BLOCK)).best_known == 11
     for text, message in ((MKNAP2_BLOCK.replace(" 11\n", ""), "expected 1 optimum of TOY"),
-                          (MKNAP2_BLOCK.replace(" 11\n", " 11 12\n"), "line 9: unexpected extra token .12."),
+                          (MKNAP2_BLOCK.replace(" 11\n", " 11 12\n"),
+                           "line 9: unexpected extra token .12."),
                           (MKNAP2_BLOCK.replace("4 5 6\n 10", "4 x 6\n 10"), "line 5: .*'x'"),
                           ("junk\n" + MKNAP2_BLOCK, "line 1: unexpected text 'junk'")):
         with pytest.raises(ProblemFormatError, match=message):

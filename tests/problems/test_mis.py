@@ -63,7 +63,8 @@ def test_invalid_graphs_are_rejected(n, edges, message):
 
 def test_malformed_solutions_are_rejected():
     g = MIS(3, [[0, 1]])
-    for bad, message in (([1, 0], "3 entries"), ([1, 0, 3], "entry 2 is 3"), ([0.5, 0, 0], "entry 0")):
+    for bad, message in (([1, 0], "3 entries"), ([1, 0, 3], "entry 2 is 3"),
+                         ([0.5, 0, 0], "entry 0")):
         with pytest.raises(InfeasibleSolution, match=message):
             g.evaluate(bad)
 
@@ -90,7 +91,8 @@ def test_generators_are_reproducible_and_checked():
     ba = MIS.barabasi_albert(40, 3, seed=1)
     assert ba.num_edges == (40 - 3) * 3
     for call in (lambda: MIS.random(0), lambda: MIS.random(5, p=1.5),
-                 lambda: MIS.barabasi_albert(3, 3), lambda: MIS.rb(1, 3), lambda: MIS.rb(4, 3, p=1)):
+                 lambda: MIS.barabasi_albert(3, 3), lambda: MIS.rb(1, 3),
+                 lambda: MIS.rb(4, 3, p=1)):
         with pytest.raises(ValueError):
             call()
 

@@ -117,7 +117,9 @@ def test_small_qap_is_solved_to_optimality():
 
 
 def test_nug12_gets_within_14_percent_in_10_seconds():
-    """CP-SAT is weak on QAP: nug12 (optimum 578) is not closed in 10 s; the identity start costs 724."""
+    """CP-SAT is weak on QAP: nug12 (optimum 578) is not closed in 10 s.
+
+    The identity assignment it starts from costs 724."""
     problem = qap.read(benchmark("qaplib/nug12.dat"))
     result = solve(problem, "ortools", time_limit=10)
     assert result.feasible and result.objective <= 660
