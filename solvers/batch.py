@@ -25,7 +25,8 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from problems.errors import ProblemFormatError
 from solvers import registry
-from solvers.executors import LocalExecutor, Outcome, RayExecutor, Task, import_plugins
+from solvers.executors import (LocalExecutor, Outcome, RayExecutor, Task, describe_error,
+                               import_plugins)
 from solvers.store import FILE_ERROR_METHOD, Key, Record, ResultStore, options_hash
 
 MANIFEST = "best_known.csv"
@@ -117,8 +118,8 @@ def _instance_files(directory: Path) -> tuple[list[Path], int]:
         except ProblemFormatError:
             ignored += 1
             continue
-        except OSError:
-            pass  # unreadable: recorded as an error row by the plan
+        except Exception:  # unreadable, or a reader failed on it: an error row in the plan
+            pass
         found.append(path)
     return found, ignored
 
@@ -222,8 +223,8 @@ def make_plan(directory: str | Path, methods: Sequence[str], seeds: Sequence[int
         try:
             kind = problem_type_of(path)
             total = count(path)
-        except (ProblemFormatError, OSError) as error:
-            errors.append((path.resolve(), f"{type(error).__name__}: {error}", kind))
+        except Exception as error:  # a file no reader can count: an error row, not a crash
+            errors.append((path.resolve(), describe_error(error), kind))
             continue
         counts[str(path.resolve())], types[str(path.resolve())] = total, kind
         able = [m for m in methods if kind in registry.get(m).types]
