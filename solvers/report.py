@@ -556,7 +556,9 @@ def write_report(db: str | Path, *, baseline: str = "ortools", output: str | Pat
                             f"`{baseline}`. Objectives are means over seeds of the feasible runs; "
                             "gaps are percent, positive = worse than the reference. Every "
                             "objective was recomputed by the problem's own code. Times are means "
-                            "over the feasible runs."))
+                            "over the feasible runs; per-method gaps average over the instances "
+                            "where the method found a feasible solution (see failed runs and "
+                            "losses for the rest)."))
         tables = []
         for study in studies:
             blocks.append(("h", 2, study.problem_type))
