@@ -204,7 +204,7 @@ class QAP:
         A, B = self.flow, self.distance
         if penalty is None:
             off_a = A - np.diag(np.diag(A))
-            off_b = B - np.diag(np.diag(B)) if n > 1 else np.zeros_like(B)
+            off_b = B - np.diag(np.diag(B))
             delta = (np.outer(np.diag(A), np.diag(B))
                      + np.outer(off_a.sum(axis=1), off_b.max(axis=1))
                      + np.outer(off_a.sum(axis=0), off_b.max(axis=0)))
