@@ -71,8 +71,9 @@ def main() -> None:
             gaps.setdefault(kind, []).append(gap)
         gap_text = "-" if gap is None else f"{gap:.2f}"
         best_text = "-" if best is None else f"{best:.10g}"
+        objective = "none found" if result.objective is None else f"{result.objective:.10g}"
         print(f"| {kind} | {problem.name} | {problem.size} | {best_text} | "
-              f"{result.objective:.10g} | {gap_text} | {result.status} | {wall:.1f} |", flush=True)
+              f"{objective} | {gap_text} | {result.status} | {wall:.1f} |", flush=True)
     print()
     for kind, values in gaps.items():
         print(f"{kind}: mean gap {sum(values) / len(values):.3f} % over {len(values)} instances")
