@@ -51,8 +51,8 @@ def solve_milp_model(milp: MILP, *, time_limit: float | None, solver: str = "sci
     if solver not in SOLVERS:
         raise ValueError(f"unknown MILP solver {solver!r}; choose one of {', '.join(SOLVERS)}")
     model, variables = build_model(milp)
-    if threads is None and solver != "highs":
-        threads = os.cpu_count() or 1
+    if threads is None and solver == "cp-sat":
+        threads = os.cpu_count() or 1  # SCIP in this OR-Tools build fails with threads > 1
     params = mathopt.SolveParameters(
         time_limit=timedelta(seconds=time_limit or DEFAULT_TIME_LIMIT), threads=threads,
         random_seed=seed)
