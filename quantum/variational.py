@@ -21,7 +21,7 @@ from quantum.backends import AER_METHODS, AerRunner, check_backend, check_qubits
 from quantum.circuits import ANSATZE, hardware_efficient, qaoa_circuit, qaoa_values
 from quantum.ising import cost_vector, index_to_bits, qubo_to_ising
 from quantum.samples import Samples, unique_samples
-from quantum.simulator import DiagonalQAOA, cvar_from_distribution
+from quantum.simulator import DiagonalQAOA, ProductQAOA
 
 OPTIMIZERS = ("COBYLA", "Powell")
 
@@ -50,7 +50,13 @@ def _check_common(optimizer: str, maxiter: int, alpha: float, final_shots: int) 
         raise ValueError(f"final_shots must be a positive integer, got {final_shots!r}")
 
 
-def _minimise(function, start: np.ndarray, optimizer: str, maxiter: int) -> tuple[np.ndarray, int]:
+def _minimise(function, start: np.ndarray, optimizer: str, maxiter: int,
+              warm: bool = False) -> tuple[np.ndarray, int]:
+    """Minimise ``function`` from ``start``; a warm start searches a smaller initial region.
+
+    COBYLA needs at least ``len(start) + 2`` evaluations, so ``maxiter`` is raised to that.
+    Returns the best angles seen and the number of evaluations.
+    """
     from scipy.optimize import minimize
 
     calls = 0
@@ -65,16 +71,23 @@ def _minimise(function, start: np.ndarray, optimizer: str, maxiter: int) -> tupl
         return value
 
     if optimizer == "COBYLA":
-        minimize(counted, start, method="COBYLA", options={"maxiter": maxiter, "rhobeg": 0.3})
+        minimize(counted, start, method="COBYLA", options={
+            "maxiter": max(maxiter, start.size + 2), "rhobeg": 0.1 if warm else 0.3,
+            "tol": 1e-4})
     else:
         minimize(counted, start, method="Powell", options={"maxfev": maxiter, "xtol": 1e-3})
     return best[1], calls
 
 
-def _distribution_value(energies: np.ndarray, probabilities: np.ndarray, alpha: float) -> float:
+def _distribution_value(energies: np.ndarray, probabilities: np.ndarray, alpha: float,
+                        order: np.ndarray | None = None) -> float:
+    """Mean energy, or CVaR_α (mean over the lowest-energy ``alpha`` of the mass)."""
     if alpha >= 1.0:
         return float(probabilities @ energies)
-    return cvar_from_distribution(energies, probabilities, alpha)
+    order = np.argsort(energies, kind="stable") if order is None else order
+    p = probabilities[order]
+    taken = np.clip(np.minimum(p, alpha - (np.cumsum(p) - p)), 0.0, None)
+    return float(taken @ energies[order] / alpha)
 
 
 class _Variational:
@@ -127,6 +140,7 @@ class _Variational:
                            seed=int(self.rng.integers(2**31)))
         exact = runner.shots is None
         costs = cost_vector(qubo) / scale if exact else None
+        order = np.argsort(costs, kind="stable") if exact and self.alpha < 1.0 else None
 
         def energies(states):
             if exact:
@@ -135,13 +149,14 @@ class _Variational:
 
         def objective(theta):
             states, probabilities = runner.distribution(self.values(circuit, theta))
-            return _distribution_value(energies(states), probabilities, self.alpha)
+            return _distribution_value(energies(states), probabilities, self.alpha, order)
 
         start = self._start(initial, circuit.num_parameters)
-        theta, calls = _minimise(objective, start, self.optimizer, self.maxiter)
+        theta, calls = _minimise(objective, start, self.optimizer, self.maxiter,
+                                 warm=initial is not None and len(initial) == len(start))
         states, probabilities = runner.distribution(self.values(circuit, theta),
                                                     shots=self.final_shots)
-        value = _distribution_value(energies(states), probabilities, self.alpha) * scale
+        value = _distribution_value(energies(states), probabilities, self.alpha, order) * scale
         if exact:
             states = self.rng.choice(states.size, size=self.final_shots,
                                      p=probabilities / probabilities.sum())
@@ -159,6 +174,9 @@ class _Variational:
 
 class QAOA(_Variational):
     """QAOA with ``reps`` layers, trained on the fast simulator or on Aer.
+
+    On the fast backend a cost without couplings (e.g. the slack-free MDKP Lagrangian) is
+    simulated exactly as a product state (``ProductQAOA``).
 
     >>> q = QUBO(Q=np.array([[-1.0, 2.0], [2.0, -1.0]]), offset=0.0, names=("a", "b"),
     ...          decode=None)
@@ -199,8 +217,13 @@ class QAOA(_Variational):
         n = qubo.num_variables
         self.check(n)
         scale = energy_scale(qubo)
-        simulator = DiagonalQAOA(cost_vector(qubo) / scale, device=self.device)
         p = self.reps
+        Q = np.asarray(qubo.Q, dtype=float)
+        separable = self.alpha >= 1.0 and not np.any(Q - np.diag(np.diag(Q)))
+        if separable:  # a linear cost: the exact state is a product state
+            simulator = ProductQAOA(np.diag(Q) / scale, qubo.offset / scale)
+        else:
+            simulator = DiagonalQAOA(cost_vector(qubo) / scale, device=self.device)
 
         def objective(theta):
             if self.alpha >= 1.0:
@@ -208,13 +231,18 @@ class QAOA(_Variational):
             return simulator.cvar(theta[:p], theta[p:], self.alpha)
 
         start = self._start(initial, 2 * p)
-        theta, calls = _minimise(objective, start, self.optimizer, self.maxiter)
-        probabilities = simulator.probabilities(theta[:p], theta[p:]).cpu().numpy()
+        theta, calls = _minimise(objective, start, self.optimizer, self.maxiter,
+                                 warm=initial is not None and len(initial) == len(start))
         value = objective(theta) * scale
-        probabilities = probabilities / probabilities.sum()
-        states = self.rng.choice(probabilities.size, size=self.final_shots, p=probabilities)
-        return unique_samples(index_to_bits(states, n), params=theta, value=value,
-                              evaluations=calls + 1, shots=self.final_shots)
+        if separable:
+            bits = simulator.sample(theta[:p], theta[p:], self.final_shots, self.rng)
+        else:
+            probabilities = simulator.probabilities(theta[:p], theta[p:]).cpu().numpy()
+            probabilities = probabilities / probabilities.sum()
+            states = self.rng.choice(probabilities.size, size=self.final_shots, p=probabilities)
+            bits = index_to_bits(states, n)
+        return unique_samples(bits, params=theta, value=value, evaluations=calls + 1,
+                              shots=self.final_shots)
 
     def values(self, circuit, theta: np.ndarray) -> list[float]:
         """``theta = (γ_1..γ_p, β_1..β_p)`` in the order of ``circuit.parameters``."""

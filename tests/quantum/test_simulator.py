@@ -7,7 +7,7 @@ from problems.compiled import QUBO
 from quantum.backends import AerRunner
 from quantum.circuits import qaoa_circuit, qaoa_values
 from quantum.ising import cost_vector, qubo_to_ising
-from quantum.simulator import DiagonalQAOA, cvar_from_distribution
+from quantum.simulator import DiagonalQAOA, ProductQAOA, cvar_from_distribution
 
 
 def random_qubo(n, seed):
@@ -56,3 +56,19 @@ def test_simulator_cvar_below_expectation_and_bad_inputs():
         DiagonalQAOA(np.array([0.0, np.nan]))
     with pytest.raises(ValueError, match="as many gammas as betas"):
         simulator.expectation([0.1, 0.2], [0.3])
+
+
+def test_product_simulator_matches_the_full_state_on_linear_costs():
+    rng = np.random.default_rng(7)
+    linear = rng.normal(size=6)
+    qubo = QUBO(Q=np.diag(linear), offset=0.4, names=tuple("abcdef"), decode=None)
+    full = DiagonalQAOA(cost_vector(qubo), device="cpu")
+    product = ProductQAOA(linear, 0.4)
+    gammas, betas = [0.7, -0.2, 1.1], [0.3, -0.5, 0.2]
+    assert product.expectation(gammas, betas) == pytest.approx(
+        full.expectation(gammas, betas), abs=1e-12)
+    probabilities = full.probabilities(gammas, betas).numpy()
+    marginals = [probabilities[((np.arange(64) >> i) & 1) == 1].sum() for i in range(6)]
+    assert np.allclose(product.marginals(gammas, betas), marginals, atol=1e-12)
+    bits = product.sample(gammas, betas, 20000, np.random.default_rng(0))
+    assert np.allclose(bits.mean(axis=0), marginals, atol=0.02)
