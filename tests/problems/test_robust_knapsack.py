@@ -1,0 +1,389 @@
+import itertools
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.optimize import LinearConstraint, linprog, milp
+
+from problems import RobustKnapsack, load
+from problems.errors import InfeasibleSolution, ProblemFormatError
+from problems.robust_knapsack import best_known_value, count, read, sniff
+
+FOLDER = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "robust-knapsack"
+INSTANCES = FOLDER / "TwoStageRobustKnapsackInstances"
+
+# Both items fit, but only one repair: Q = 20 - 6 min(ξ0, ξ1), minimised at ξ = (1/2, 1/2).
+SPLIT = dict(profit=[8, 8], degradation=[6, 6], repair_weight=[1, 1], weight=[2, 2],
+             outsourcing_cost=[10, 10], capacity=5, budget=1)
+
+
+def instance(name: str) -> Path:
+    path = INSTANCES / name
+    if not path.is_file():
+        pytest.skip(f"benchmark file {path} not present")
+    return path
+
+
+def recourse_decisions(problem: RobustKnapsack, x) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Every feasible (y, r) for x, enumerated: each selected item is outsourced, produced or
+    produced and repaired."""
+    items = np.flatnonzero(x)
+    decisions = []
+    for choice in itertools.product((0, 1, 2), repeat=len(items)):
+        y, r = np.zeros(problem.size), np.zeros(problem.size)
+        for i, c in zip(items, choice):
+            y[i], r[i] = c >= 1, c == 2
+        if problem.weight @ y + problem.repair_weight @ r <= problem.capacity:
+            decisions.append((y, r))
+    return decisions
+
+
+def brute_recourse(problem: RobustKnapsack, x, xi) -> float:
+    xi = np.asarray(xi, dtype=float)
+    return max(float((problem.outsourcing_cost - problem.degradation * xi) @ y
+                     + (problem.degradation * xi) @ r) for y, r in recourse_decisions(problem, x))
+
+
+def brute_value(problem: RobustKnapsack, x) -> float:
+    """value(x) with every recourse decision enumerated and the adversary's LP
+    ``min z s.t. z >= f y - p̂ ξ (y - r)`` solved by scipy (HiGHS): no shared code."""
+    x = np.asarray(x)
+    first = float((problem.profit - problem.outsourcing_cost) @ x)
+    decisions = recourse_decisions(problem, x)
+    n = problem.size
+    # variables: ξ (n), z; rows: f y - p̂ ξ (y - r) - z <= 0, sum ξ <= Γ
+    A = [np.append(-problem.degradation * (y - r), -1.0) for y, r in decisions]
+    b = [-float(problem.outsourcing_cost @ y) for y, _ in decisions]
+    A.append(np.append(np.ones(n), 0.0))
+    b.append(problem.budget)
+    result = linprog(np.append(np.zeros(n), 1.0), A_ub=np.array(A), b_ub=np.array(b),
+                     bounds=[(0, 1)] * n + [(None, None)], method="highs")
+    assert result.status == 0
+    return first + result.fun
+
+
+def integer_scenarios(n: int, budget: float):
+    for bits in itertools.product((0, 1), repeat=n):
+        if sum(bits) <= budget:
+            yield np.array(bits, dtype=float)
+
+
+def all_selections(n: int):
+    return [np.array(bits, dtype=np.int8) for bits in itertools.product((0, 1), repeat=n)]
+
+
+# ------------------------------------------------------------------ model and exact evaluation
+def test_worst_case_can_be_fractional_and_beats_every_integer_scenario():
+    p = RobustKnapsack(**SPLIT)
+    value, xi = p.worst_case([1, 1])
+    assert value == pytest.approx(13.0, abs=1e-9)
+    assert xi == pytest.approx([0.5, 0.5], abs=1e-9)
+    best_integer = min(p.first_stage_value([1, 1]) + p.recourse_value([1, 1], s)
+                       for s in integer_scenarios(2, 1))
+    assert best_integer == pytest.approx(16.0)
+    assert p.recourse_value([1, 1], xi) == pytest.approx(17.0)
+
+
+@pytest.mark.parametrize("correlation,seed", [("UN", 0), ("WC", 1), ("ASC", 2), ("SC", 3)])
+def test_evaluate_equals_enumerated_recourse_and_adversary_lp(correlation, seed):
+    p = RobustKnapsack.random(7, correlation, h=50, delta=0.5, budget_factor=0.3, seed=seed)
+    rng = np.random.default_rng(seed)
+    for x in rng.integers(0, 2, size=(6, p.size)):
+        value, xi = p.worst_case(x)
+        assert value == pytest.approx(brute_value(p, x), rel=1e-9, abs=1e-6)
+        # the returned scenario lies in Ξ and attains the value
+        assert np.all((xi >= 0) & (xi <= 1)) and xi.sum() <= p.budget + 1e-9
+        assert p.first_stage_value(x) + brute_recourse(p, x, xi) == pytest.approx(value, abs=1e-6)
+        # the true value is never above the best integer scenario
+        best_integer = min(p.first_stage_value(x) + brute_recourse(p, x, s)
+                           for s in integer_scenarios(p.size, p.budget))
+        assert value <= best_integer + 1e-6
+
+
+def test_recourse_value_equals_enumeration():
+    p = RobustKnapsack.random(6, "ASC", h=60, delta=1.0, budget_factor=0.2, seed=5)
+    rng = np.random.default_rng(1)
+    for _ in range(5):
+        x = rng.integers(0, 2, p.size)
+        xi = rng.uniform(0, 1, p.size)
+        xi *= min(1.0, p.budget / xi.sum())
+        assert p.recourse_value(x, xi) == pytest.approx(brute_recourse(p, x, xi), abs=1e-6)
+
+
+def test_empty_selection_and_outsourcing_only():
+    p = RobustKnapsack(profit=[5, 5], degradation=[1, 1], repair_weight=[1, 1], weight=[9, 9],
+                       outsourcing_cost=[7, 6], capacity=3, budget=2)
+    assert p.evaluate([0, 0]) == 0.0
+    assert p.worst_case([0, 0])[1].tolist() == [0.0, 0.0]
+    assert p.evaluate([1, 1]) == pytest.approx(-3.0)  # nothing fits: both outsourced
+
+
+def test_worst_case_honours_a_time_limit():
+    p = RobustKnapsack.random(20, "SC", seed=0)
+    with pytest.raises(TimeoutError):
+        p.worst_case(np.ones(20, dtype=int), time_limit=1e-9)
+
+
+@pytest.mark.parametrize("bad,message", [
+    ([1, 0], "vector of 3 entries"), ([1, 0, 2], "entry 2 is 2"), ([[1, 0, 1]], "shape"),
+    (["a", "b", "c"], "dtype"), ([0.5, 0, 1], "entry 0 is 0.5"),
+])
+def test_malformed_solutions_are_rejected(bad, message):
+    p = RobustKnapsack.random(3, seed=0)
+    for call in (p.check, p.evaluate, p.first_stage_value):
+        with pytest.raises(InfeasibleSolution, match=message):
+            call(bad)
+
+
+def test_every_selection_passes_check():
+    p = RobustKnapsack.random(3, seed=0)
+    for x in all_selections(3):
+        p.check(x)
+
+
+@pytest.mark.parametrize("xi,message", [
+    ([1, 1, 0], "more than Γ"), ([-0.5, 0, 0], "entry 0"), ([0, 1.5, 0], "entry 1"),
+    ([0, 0], "3 entries"), ([math.nan, 0, 0], "entry 0"),
+])
+def test_scenarios_outside_the_uncertainty_set_are_rejected(xi, message):
+    p = RobustKnapsack.random(3, budget_factor=0.5, seed=0)
+    with pytest.raises(ValueError, match=message):
+        p.recourse_value([1, 1, 1], xi)
+
+
+@pytest.mark.parametrize("change,message", [
+    (dict(weight=[1, -2]), r"weight\[1\] = -2"), (dict(profit=[1, math.nan]), r"profit\[1\]"),
+    (dict(degradation=[1]), "1 entries, expected 2"), (dict(capacity=-1), "capacity"),
+    (dict(budget=3), "budget"), (dict(budget=-0.5), "budget"), (dict(capacity=math.inf), "finite"),
+    (dict(profit=[], degradation=[], repair_weight=[], weight=[], outsourcing_cost=[]),
+     "at least one item"),
+])
+def test_invalid_arrays_raise_a_format_error(change, message):
+    with pytest.raises(ProblemFormatError, match=message):
+        RobustKnapsack(**{**SPLIT, **change})
+
+
+def test_arrays_are_read_only():
+    p = RobustKnapsack(**SPLIT)
+    with pytest.raises(ValueError):
+        p.weight[0] = 5
+
+
+# ------------------------------------------------------------------ generator
+def test_generator_is_deterministic_by_seed():
+    a = RobustKnapsack.random(15, "WC", h=80, delta=0.5, budget_factor=0.15, seed=4)
+    b = RobustKnapsack.random(15, "WC", h=80, delta=0.5, budget_factor=0.15, seed=4)
+    c = RobustKnapsack.random(15, "WC", h=80, delta=0.5, budget_factor=0.15, seed=5)
+    for field in ("profit", "degradation", "repair_weight", "weight", "outsourcing_cost"):
+        assert np.array_equal(getattr(a, field), getattr(b, field))
+    assert not np.array_equal(a.weight, c.weight)
+    assert a.name == b.name != c.name
+
+
+@pytest.mark.parametrize("correlation", ["UN", "WC", "ASC", "SC"])
+def test_generator_follows_the_published_recipe(correlation):
+    p = RobustKnapsack.random(40, correlation, h=40, delta=0.1, budget_factor=0.15, seed=2)
+    assert p.budget == pytest.approx(6.0)
+    assert p.capacity == math.floor(40 / 101 * p.weight.sum())
+    for field in ("profit", "degradation", "repair_weight", "weight", "outsourcing_cost"):
+        values = getattr(p, field)
+        assert np.all(values == np.round(values)) and values.min() >= 1
+    assert np.all(p.weight <= 1000)
+    ratio = p.degradation / p.profit
+    assert np.all((ratio > 0.45 - 0.01) & (ratio < 0.55 + 0.01))
+    assert np.all(p.outsourcing_cost >= 1.1 * p.profit - 0.5)
+    assert np.all(p.outsourcing_cost <= 1.5 * p.profit + 0.5)
+    if correlation == "SC":
+        assert np.array_equal(p.profit, p.weight + 100)
+    if correlation == "ASC":
+        assert np.all(np.abs(p.profit - p.weight - 100) <= 1.5)
+    if correlation == "WC":
+        assert np.all(np.abs(p.profit - p.weight) <= 50.5)
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(n=0), "positive integer"), (dict(n=3, correlation="XX"), "correlation"),
+    (dict(n=3, delta=2), "delta"), (dict(n=3, budget_factor=-1), "budget_factor"),
+])
+def test_generator_rejects_impossible_options(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        RobustKnapsack.random(**kwargs)
+
+
+# ------------------------------------------------------------------ files
+def test_write_then_read_round_trips(tmp_path):
+    p = RobustKnapsack.random(9, "ASC", h=80, delta=1.0, budget_factor=0.15, seed=3)
+    path = tmp_path / "RKP_roundtrip_dev0.15_d1"
+    p.write(path)
+    q = load(path)
+    assert isinstance(q, RobustKnapsack) and q.name == "RKP_roundtrip_dev0.15_d1"
+    for field in ("profit", "degradation", "repair_weight", "weight", "outsourcing_cost"):
+        assert np.array_equal(getattr(p, field), getattr(q, field))
+    assert (q.capacity, q.budget, q.best_known) == (p.capacity, p.budget, None)
+    assert count(path) == 1
+
+
+def test_reads_a_published_file_with_its_branch_and_price_value():
+    path = instance("RKP_UN_n20_R1000_H100_h40_dev0.1_d0.1")
+    p = load(path)
+    assert (p.size, p.capacity, p.budget) == (20, 3988.0, 2.0)
+    assert p.profit[0] == 474 and p.outsourcing_cost[-1] == 76
+    assert p.best_known == pytest.approx(5318.0) and p.best_known_proven
+    q = load(instance("RKP_ASC_n30_R1000_H100_h40_dev0.15_d0.1"))
+    assert q.budget == 4.5
+
+
+def test_unproven_best_known_is_flagged():
+    if not (FOLDER / "ResultsForBranchAndPrice.csv").is_file():
+        pytest.skip("B&P results table not present")
+    unproven = [line.split(",")[0] for line in
+                (FOLDER / "ResultsForBranchAndPrice.csv").read_text("utf-8-sig").splitlines()
+                if line.endswith(",0")]
+    assert unproven
+    value, proven = best_known_value(instance(unproven[0]))
+    assert value is not None and not proven
+
+
+def test_best_known_from_a_results_table_in_the_parent_folder(tmp_path):
+    (tmp_path / "instances").mkdir()
+    path = tmp_path / "instances" / "RKP_toy"
+    RobustKnapsack(**SPLIT).write(path)
+    (tmp_path / "ResultsForBranchAndPrice.csv").write_text(
+        "\ufeffFile name,Time,Best primal bound,Active columns in best primal sol,"
+        "Total columns generated,Solved to optimality\n"
+        "RKP_other,1,5,1,1,1\nRKP_toy,0.5,13,2,4,1\nbroken,row\n", encoding="utf-8")
+    p = read(path)
+    assert (p.best_known, p.best_known_proven) == (13.0, True)
+    assert p.evaluate([1, 1]) == pytest.approx(p.best_known)
+
+
+def test_sniff_accepts_the_layout_and_rejects_others(tmp_path):
+    assert sniff(tmp_path / "a", "20 3988 2\n 474 229 332 625 568\n 604 303")
+    assert sniff(tmp_path / "a", "2 5 1\n")
+    assert not sniff(tmp_path / "a", "7\n6 10 3800\n")
+    assert not sniff(tmp_path / "a", "2.5 5 1\n1 2 3 4 5\n")
+    assert not sniff(tmp_path / "a", "2 5 1\n1 2 3\n")
+    assert not sniff(tmp_path / "a", "NAME: x\nTYPE: TSP\n")
+
+
+GOOD = "3 10 1\n5 2 1 3 6\n4 2 1 3 5\n6 3 2 4 7\n"
+
+
+@pytest.mark.parametrize("text,message,line", [
+    ("3 10 1\n5 2 1 3 6\n4 2 1 3 5\n", "ends after 2 of n = 3 item lines", 3),
+    ("3 10 1\n5 2 1 3 6\n4 2 1 3 5\n6 3 2 4 7\n1 1 1 1 1\n", "announces n = 3", 5),
+    ("3 10 1\n5 2 1 3 6\n4 2 1 3\n6 3 2 4 7\n", "expected 5 numbers", 3),
+    ("3 10 1\n5 2 1 3 6\n4 2 nan 3 5\n6 3 2 4 7\n", "repair_weight must be a finite", 3),
+    ("3 10 1\n5 2 1 3 6\n4 2 1 -3 5\n6 3 2 4 7\n", "weight must be non-negative", 3),
+    ("3 10 1\n5 2 1 3 6\n4 2 1 x 5\n6 3 2 4 7\n", "'x' is not a number", 3),
+    ("3 -10 1\n5 2 1 3 6\n4 2 1 3 5\n6 3 2 4 7\n", "capacity C must be non-negative", 1),
+    ("3 10 4\n5 2 1 3 6\n4 2 1 3 5\n6 3 2 4 7\n", "Gamma = 4 must lie in", 1),
+    ("3 10 -1\n5 2 1 3 6\n4 2 1 3 5\n6 3 2 4 7\n", "Gamma = -1 must lie in", 1),
+    ("3 10 inf\n5 2 1 3 6\n4 2 1 3 5\n6 3 2 4 7\n", "finite", 1),
+    ("3 10\n5 2 1 3 6\n", "expected 3 numbers", 1),
+    ("0 10 0\n", "n must be a positive integer", 1),
+])
+def test_reader_names_file_line_and_problem(tmp_path, text, message, line):
+    path = tmp_path / "RKP_bad"
+    path.write_text(text)
+    with pytest.raises(ProblemFormatError, match=message) as error:
+        read(path)
+    assert error.value.line == line and error.value.path == str(path)
+    assert f"RKP_bad line {line}" in str(error.value)
+
+
+def test_reader_rejects_empty_files_and_other_indices(tmp_path):
+    path = tmp_path / "RKP_empty"
+    path.write_text("\n\n")
+    with pytest.raises(ProblemFormatError, match="empty file"):
+        read(path)
+    path.write_text(GOOD)
+    assert read(path).size == 3
+    with pytest.raises(ProblemFormatError, match="out of range"):
+        read(path, index=1)
+    with pytest.raises(ProblemFormatError, match="out of range"):
+        load(path, index=1)
+
+
+# ------------------------------------------------------------------ compiled forms
+def solve_scipy(compiled):
+    sign = -1.0 if compiled.sense == "max" else 1.0
+    result = milp(sign * compiled.objective, integrality=compiled.integer.astype(int),
+                  bounds=(compiled.lower, compiled.upper),
+                  constraints=LinearConstraint(compiled.A, compiled.row_lower, compiled.row_upper))
+    assert result.status == 0
+    return sign * result.fun + compiled.objective_offset, result.x
+
+
+def test_nominal_milp_equals_the_enumerated_nominal_optimum():
+    p = RobustKnapsack.random(7, "WC", h=50, seed=1)
+    value, raw = solve_scipy(p.to_milp())
+    expected = max(p.first_stage_value(x) + brute_recourse(p, x, np.zeros(7))
+                   for x in all_selections(7))
+    assert value == pytest.approx(expected, abs=1e-6)
+    x = p.to_milp().decode(raw)
+    assert p.first_stage_value(x) + brute_recourse(p, x, np.zeros(7)) == pytest.approx(expected)
+
+
+def test_scenario_milp_equals_the_enumerated_max_min_and_bounds_the_robust_optimum():
+    p = RobustKnapsack.random(6, "UN", h=50, delta=1.0, budget_factor=0.34, seed=2)
+    scenarios = [np.zeros(6), np.array([1, 1, 0, 0, 0, 0.0]), np.array([0, 0, 0.5, 0.5, 1, 0])]
+    plain, _ = solve_scipy(p.to_milp(scenarios))
+    expected = max(min(p.first_stage_value(x) + brute_recourse(p, x, s) for s in scenarios)
+                   for x in all_selections(6))
+    assert plain == pytest.approx(expected, abs=1e-6)
+    bounded, _ = solve_scipy(p.to_milp(scenarios, relaxed_bound=True))
+    robust = max(brute_value(p, x) for x in all_selections(6))
+    assert robust - 1e-6 <= bounded <= plain + 1e-6
+
+
+def test_to_milp_rejects_bad_scenario_lists():
+    p = RobustKnapsack.random(3, budget_factor=0.4, seed=0)
+    with pytest.raises(ValueError, match="scenario 1: .*more than Γ"):
+        p.to_milp([[0, 0, 0], [1, 1, 0]])
+    with pytest.raises(ValueError, match="at least one scenario"):
+        p.to_milp([])
+
+
+@pytest.mark.parametrize("scenario", [None, [0.0, 1.0, 0.0]])
+def test_qubo_energy_is_minus_the_scenario_objective_on_feasible_assignments(scenario):
+    p = RobustKnapsack(profit=[6, 5, 4], degradation=[3, 4, 2], repair_weight=[1, 2, 1],
+                       weight=[3, 2, 2], outsourcing_cost=[7, 7, 5], capacity=6, budget=1)
+    q = p.to_qubo(scenario=scenario)
+    xi = np.zeros(3) if scenario is None else np.array(scenario)
+    repaired = np.flatnonzero(xi)
+    decision_bits = 6 + len(repaired)
+    assert q.num_variables == decision_bits + q.slack_bits
+    bits = np.array(list(itertools.product((0, 1), repeat=q.num_variables)))
+    # slack bits are the last ones: the best slack for each decision is a row minimum
+    best_energy = q.energies(bits).reshape(2 ** decision_bits, 2 ** q.slack_bits).min(axis=1)
+    best = max(p.first_stage_value(x) + brute_recourse(p, x, xi) for x in all_selections(3))
+    assert best_energy.min() == pytest.approx(-best)
+    for row, energy in zip(bits[::2 ** q.slack_bits, :decision_bits], best_energy):
+        x, y = row[:3], row[3:6]
+        r = np.zeros(3)
+        r[repaired] = row[6:]
+        feasible = (np.all(y <= x) and np.all(r <= y)
+                    and p.weight @ y + p.repair_weight @ r <= p.capacity)
+        if feasible:
+            objective = (p.first_stage_value(x) + (p.outsourcing_cost - p.degradation * xi) @ y
+                         + (p.degradation * xi) @ r)
+            assert energy == pytest.approx(-objective)
+        else:
+            assert energy > -best
+    x = q.decode(bits[np.argmin(q.energies(bits))])
+    assert p.first_stage_value(x) + brute_recourse(p, x, xi) == pytest.approx(best)
+
+
+def test_qubo_rejects_fractional_weights_and_bad_options():
+    p = RobustKnapsack(**{**SPLIT, "weight": [2.5, 2]})
+    with pytest.raises(ValueError, match=r"weight\[0\] = 2.5"):
+        p.to_qubo()
+    q = RobustKnapsack(**SPLIT)
+    with pytest.raises(ValueError, match="encoding"):
+        q.to_qubo(encoding="unary")
+    with pytest.raises(ValueError, match="penalty"):
+        q.to_qubo(penalty=-1)
+    with pytest.raises(ValueError, match="more than Γ"):
+        q.to_qubo(scenario=[1, 1])
