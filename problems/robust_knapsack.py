@@ -18,8 +18,9 @@ and the uncertainty budget ``Γ``.
 This is the model of Neur2RO's ``ro/two_ro/kp.py`` (written there as a cost minimisation);
 its values reproduce the proved optima of ``ResultsForBranchAndPrice.csv``. The worst case
 ``ξ`` is in general *fractional*: ``Q(x, ·)`` is a maximum of affine functions of ``ξ`` (one per
-recourse decision), so its minimum over ``Ξ`` can lie inside the polytope, and the published
-optima (e.g. 4358.41) are not attained by any integer ``ξ``.
+recourse decision), so its minimum over ``Ξ`` can lie inside the polytope. The published
+files have integer data, so an integer ``ξ`` would give integer values; the proved optima in
+the table (e.g. 4358.41) are fractional.
 
 Files (``Readme.txt`` of ``borisdetienne/RobustDecomposition``): first line ``n C Γ``, then
 ``n`` lines ``p̄ p̂ t c f``. The instance name is the file name. ``best_known`` comes from

@@ -4,16 +4,18 @@ The scheme of Zeng & Zhao (2013) on ``problems.robust_knapsack.RobustKnapsack``:
 
 1. Main problem: ``problem.to_milp(scenarios, relaxed_bound=True)``, the robust problem with
    ``Ξ`` replaced by the scenarios found so far (one recourse copy each) plus the LP-relaxed
-   robust counterpart over all of ``Ξ`` (a valid bound on the recourse that cuts the
-   iterations several-fold), solved to zero gap by MathOpt (SCIP by default). Its optimum is
-   an upper bound and its ``x`` the next candidate.
+   robust counterpart over all of ``Ξ`` (a valid bound that needs no scenario; measured on
+   two n = 20 files it cut the rounds from 13 to 9 and from over 15 to 7), solved to zero gap
+   by MathOpt (SCIP by default). Its optimum is an upper bound and its ``x`` the next
+   candidate.
 2. Separation: ``problem.worst_case(x)`` (exact, see there) prices the candidate; its value is a
    lower bound and its worst case ``ξ`` joins the scenario list.
 3. Stop when ``upper - lower <= gap * max(1, |lower|)``: the best priced ``x`` is then optimal.
 
 Each candidate ``x`` enters with its own worst case, so a candidate can only come back once the
-bounds have met: the loop is finite (at most 2^n rounds). It is also the ``ortools`` baseline
-for ``RobustKnapsack``.
+bounds have met: the loop is finite (at most 2^n rounds). Should rounding make one come back
+anyway, the run stops with ``info["stopped"] = "repeated_candidate"``. It is also the
+``ortools`` baseline for ``RobustKnapsack``.
 """
 
 from __future__ import annotations
