@@ -36,10 +36,10 @@ def check_backend(backend: str, *, allowed: tuple[str, ...] = tuple(MAX_QUBITS))
 def check_qubits(backend: str, num_qubits: int, what: str = "the encoding") -> None:
     """Raise ``TooManyQubits`` when ``num_qubits`` exceeds the backend's limit.
 
-    >>> check_qubits("statevector", 30, "MDKP slack encoding")
+    >>> check_qubits("statevector", 30, "MDKP slack encoding")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    quantum.backends.TooManyQubits: MDKP slack encoding needs 30 qubits; backend 'statevector' simulates at most 26
+    quantum.backends.TooManyQubits: MDKP slack encoding needs 30 qubits; ... at most 26
     """
     check_backend(backend)
     if num_qubits > MAX_QUBITS[backend]:
@@ -85,8 +85,8 @@ class AerRunner:
     --------
     >>> from qiskit import QuantumCircuit
     >>> from qiskit.circuit import Parameter
-    >>> c = QuantumCircuit(1); c.ry(Parameter("t"), 0)
-    <...>
+    >>> c = QuantumCircuit(1)
+    >>> _ = c.ry(Parameter("t"), 0)
     >>> states, probs = AerRunner(c).distribution([np.pi])
     >>> states.tolist(), np.round(probs, 12).tolist()
     ([0, 1], [0.0, 1.0])

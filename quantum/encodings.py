@@ -233,7 +233,8 @@ def _mdkp(problem) -> dict:
             x[chosen[np.argmax(pressure / np.maximum(p[chosen], 1e-12))]] = 0
         order = np.argsort(-p / np.maximum(relative.sum(axis=0), 1e-12), kind="stable")
         for i in order:
-            if not x[i] and p[i] > 0 and np.all(W @ x + W[:, i] <= C + TOLERANCE * np.maximum(1.0, C)):
+            fits = np.all(W @ x + W[:, i] <= C + TOLERANCE * np.maximum(1.0, C))
+            if not x[i] and p[i] > 0 and fits:
                 x[i] = 1
         return x
 

@@ -1,4 +1,4 @@
-"""QUBO ↔ Ising operator (``SparsePauliOp``), the diagonal cost vector, and ``QuadraticProgram`` interop.
+"""QUBO ↔ Ising operator (``SparsePauliOp``), the diagonal cost vector, ``QuadraticProgram`` interop.
 
 Conventions
 -----------
@@ -46,7 +46,7 @@ def qubo_to_ising(qubo: QUBO, *, atol: float = 0.0) -> tuple[SparsePauliOp, floa
 
 def ising_to_qubo(operator: SparsePauliOp, offset: float = 0.0,
                   names: tuple[str, ...] | None = None) -> QUBO:
-    """The QUBO of a diagonal operator with at most two-body ``Z`` terms (inverse of ``qubo_to_ising``).
+    """The QUBO of a diagonal operator of one- and two-body ``Z`` terms (``qubo_to_ising`` inverse).
 
     The returned QUBO decodes to the bit vector itself.
 

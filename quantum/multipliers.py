@@ -31,7 +31,8 @@ METHODS = ("subgradient", "dual-averaging", "bundle", "cutting-plane", "augmente
 
 @dataclass(frozen=True)
 class Cut:
-    """``L(x, λ') = value + subgradient · (λ' − lam)`` for the inner solution ``x`` found at ``lam``."""
+    """``L(x, λ') = value + subgradient · (λ' − lam)`` for the inner solution ``x`` found at ``lam``.
+    """
 
     lam: np.ndarray
     value: float

@@ -1,4 +1,4 @@
-"""The quantum methods ``qaoa``, ``vqe``, ``cvar-vqe`` and the classical ``sa``, as registered methods.
+"""Registered methods ``qaoa``, ``vqe``, ``cvar-vqe`` and the classical reference ``sa``.
 
 Each builds an encoding (``quantum.encodings``: slack-free ``"lagrangian"`` or the problem's
 ``"slack"`` QUBO), checks the qubit count against the backend before simulating anything, runs

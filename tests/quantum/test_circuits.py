@@ -18,7 +18,8 @@ def test_qaoa_with_zero_angles_is_the_uniform_superposition():
     assert np.allclose(state.probabilities(), 0.25)
 
 
-@pytest.mark.parametrize("kind,reps,expected", [("efficient_su2", 2, 24), ("real_amplitudes", 1, 8)])
+@pytest.mark.parametrize("kind,reps,expected",
+                         [("efficient_su2", 2, 24), ("real_amplitudes", 1, 8)])
 def test_hardware_efficient_parameter_counts(kind, reps, expected):
     assert hardware_efficient(4, kind, reps).num_parameters == expected
 
