@@ -148,9 +148,10 @@ def run_task(task: Task, on_loaded: Callable[[dict], None] | None = None,
         if on_loaded is not None:
             on_loaded(facts)
         spec = registry.get(task.method)
-        if spec.max_size is not None and problem.size > spec.max_size:
+        limit = spec.size_limit(type(problem).__name__)
+        if limit is not None and problem.size > limit:
             return Outcome(status="skipped", time_s=0.0, **facts,
-                           error=f"method {task.method!r} handles sizes up to {spec.max_size}, "
+                           error=f"method {task.method!r} handles sizes up to {limit}, "
                                  f"this instance has size {problem.size}")
         spec.load()  # the method's imports count against startup, not its time limit
         if on_started is not None:

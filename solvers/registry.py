@@ -28,7 +28,13 @@ class MethodSpec:
     types: tuple[str, ...]
     description: str
     demo: bool = False  # part of `make demo`
-    max_size: int | None = None  # the largest problem.size it accepts (None: any)
+    max_size: int | dict | None = None  # largest problem.size accepted: any, or per type
+
+    def size_limit(self, problem_type: str) -> int | None:
+        """The largest ``problem.size`` this method accepts for ``problem_type`` (None: any)."""
+        if isinstance(self.max_size, dict):
+            return self.max_size.get(problem_type)
+        return self.max_size
 
     def load(self) -> Callable:
         module, _, function = self.target.partition(":")
@@ -63,7 +69,7 @@ for _spec in (
                "CVaR-VQE (alpha-tail energy) on Aer in a Lagrangian multiplier loop", max_size=24),
     MethodSpec("sa", "solvers.quantum_methods:solve_sa", ("MDKP", "MIS", "TSP", "QAP"),
                "simulated annealing on the problem's QUBO (slack) or the Lagrangian QUBOs",
-               demo=True),
+               demo=True, max_size={"TSP": 40}),
     MethodSpec("mcts", "solvers.mcts:solve_mcts", ("TSP",),
                "heatmap-guided Monte Carlo tree search over k-opt moves", demo=True),
 ):

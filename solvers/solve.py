@@ -30,8 +30,9 @@ def solve(problem, method: str, *, time_limit: float | None = None, seed: int = 
         able = ", ".join(registry.methods(kind)) or "none"
         raise registry.UnsupportedProblem(
             f"method {method!r} does not support {kind}; methods that do: {able}")
-    if spec.max_size is not None and problem.size > spec.max_size:
-        raise ValueError(f"method {method!r} handles {kind} up to size {spec.max_size}, "
+    limit = spec.size_limit(kind)
+    if limit is not None and problem.size > limit:
+        raise ValueError(f"method {method!r} handles {kind} up to size {limit}, "
                          f"this instance has size {problem.size}")
     if time_limit is not None and not (isinstance(time_limit, (int, float))
                                        and math.isfinite(time_limit) and time_limit > 0):

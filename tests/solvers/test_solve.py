@@ -74,3 +74,12 @@ def test_result_gap_and_summary():
     assert result.gap_to(None) is None
     assert "test-honest" in result.summary()
     assert result.to_dict()["solution"] == [1, 0, 0, 1]
+
+
+def test_per_type_size_limits_are_enforced_before_solving():
+    registry.register(MethodSpec("test-limited", "tests.solvers.fake_problem:honest", ("Pick",),
+                                 "test double", max_size={"Pick": 3}))
+    with pytest.raises(ValueError, match="handles Pick up to size 3, this instance has size 4"):
+        solve(PICK, "test-limited")
+    assert registry.get("sa").size_limit("TSP") == 40
+    assert registry.get("sa").size_limit("MIS") is None
