@@ -26,11 +26,12 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
-from torch_geometric.nn import MessagePassing
+from torch_geometric.utils import scatter
 
 CHECKPOINT = Path(__file__).with_name("checkpoints") / "udc_tsp_gnn.pt"
 SCALE_NEIGHBOURS = 8  # the local scale s_i is the mean distance to this many nearest neighbours
 RANK_SCALE = 16.0  # neighbour ranks enter as rank / RANK_SCALE
+CHUNK_EDGES = 1 << 18  # edges per slice at inference: bounds the memory of huge graphs
 EDGE_FEATURES = 5
 NODE_FEATURES = 1
 
@@ -59,33 +60,46 @@ def edge_features(coords: np.ndarray, neighbors: np.ndarray) -> tuple[np.ndarray
     return node.astype(np.float32), feats.astype(np.float32)
 
 
-class EdgeGatedConv(MessagePassing):
+class EdgeGatedConv(nn.Module):
     """One residual anisotropic layer: edges update from both ends, nodes from gated messages.
 
     ``e' = A e + B h_i + C h_j``; ``h_i += SiLU(LN(U h_i + sum_j g_ij V h_j / sum_j g_ij))``
-    with ``g = sigmoid(e')``; ``e += SiLU(LN(e'))``.
+    with ``g = sigmoid(e')``, summed over the edges leaving ``i`` (``torch_geometric`` scatter);
+    ``e += SiLU(LN(e'))``. With ``chunk`` (inference only) the edges are processed in slices
+    of that many and ``e`` is updated in place, so the peak memory is one ``(E, dim)`` array.
     """
 
     def __init__(self, dim: int):
-        super().__init__(aggr="add", flow="target_to_source")
+        super().__init__()
         self.U, self.V = nn.Linear(dim, dim), nn.Linear(dim, dim)
         self.A, self.B = nn.Linear(dim, dim), nn.Linear(dim, dim)
         self.C = nn.Linear(dim, dim, bias=False)
         self.norm_h, self.norm_e = nn.LayerNorm(dim), nn.LayerNorm(dim)
 
-    def forward(self, h: torch.Tensor, e: torch.Tensor, edge_index: torch.Tensor):
-        src, dst = edge_index
-        e_hat = self.A(e) + self.B(h)[src] + self.C(h)[dst]
-        gate = torch.sigmoid(e_hat)
-        summed = self.propagate(edge_index, v=self.V(h), gate=gate, size=(h.shape[0], h.shape[0]))
-        dim = h.shape[1]
-        agg = summed[:, :dim] / (summed[:, dim:] + 1e-6)
-        h = h + nn.functional.silu(self.norm_h(self.U(h) + agg))
-        e = e + nn.functional.silu(self.norm_e(e_hat))
+    def forward(self, h: torch.Tensor, e: torch.Tensor, edge_index: torch.Tensor,
+                chunk: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        n, edges = h.shape[0], e.shape[0]
+        bh, ch, vh = self.B(h), self.C(h), self.V(h)
+        if chunk is None or edges <= chunk:
+            src, dst = edge_index
+            e_hat = self.A(e) + bh[src] + ch[dst]
+            gate = torch.sigmoid(e_hat)
+            num = scatter(gate * vh[dst], src, dim=0, dim_size=n, reduce="sum")
+            den = scatter(gate, src, dim=0, dim_size=n, reduce="sum")
+            e = e + nn.functional.silu(self.norm_e(e_hat))
+        else:
+            if torch.is_grad_enabled():
+                raise ValueError("chunked EdgeGatedConv is for inference (torch.no_grad) only")
+            num, den = torch.zeros_like(h), torch.zeros_like(h)
+            for lo in range(0, edges, chunk):
+                src, dst = edge_index[:, lo:lo + chunk]
+                e_hat = self.A(e[lo:lo + chunk]) + bh[src] + ch[dst]
+                gate = torch.sigmoid(e_hat)
+                num.index_add_(0, src, gate * vh[dst])
+                den.index_add_(0, src, gate)
+                e[lo:lo + chunk] += nn.functional.silu(self.norm_e(e_hat))
+        h = h + nn.functional.silu(self.norm_h(self.U(h) + num / (den + 1e-6)))
         return h, e
-
-    def message(self, v_j: torch.Tensor, gate: torch.Tensor) -> torch.Tensor:
-        return torch.cat([gate * v_j, gate], dim=1)
 
 
 class EdgeGNN(nn.Module):
@@ -99,12 +113,19 @@ class EdgeGNN(nn.Module):
         self.layers = nn.ModuleList(EdgeGatedConv(dim) for _ in range(layers))
         self.head = nn.Sequential(nn.Linear(dim, dim), nn.SiLU(), nn.Linear(dim, 1))
 
-    def forward(self, x: torch.Tensor, e: torch.Tensor, edge_index: torch.Tensor) -> torch.Tensor:
-        """Logits ``(E,)`` for node features ``(N, 1)``, edge features ``(E, 5)``, edges ``(2, E)``."""
+    def forward(self, x: torch.Tensor, e: torch.Tensor, edge_index: torch.Tensor,
+                chunk: int | None = None) -> torch.Tensor:
+        """Logits ``(E,)`` for node features ``(N, 1)``, edge features ``(E, 5)``, edges ``(2, E)``.
+
+        ``chunk`` bounds the edges processed at once (inference only; see ``EdgeGatedConv``).
+        """
         h, e = self.embed_node(x), self.embed_edge(e)
         for layer in self.layers:
-            h, e = layer(h, e, edge_index)
-        return self.head(e).squeeze(1)
+            h, e = layer(h, e, edge_index, chunk)
+        if chunk is None:
+            return self.head(e).squeeze(1)
+        return torch.cat([self.head(e[lo:lo + chunk]).squeeze(1)
+                          for lo in range(0, e.shape[0], chunk)])
 
 
 def edge_index_of(neighbors: np.ndarray) -> torch.Tensor:
@@ -161,7 +182,7 @@ def predict_edge_scores(coords: np.ndarray, neighbors: np.ndarray,
     >>> predict_edge_scores(c, knn(c, 5), device="cpu").shape
     (30, 5)
     """
-    coords = _check_coords(coords)
+    coords = check_coords(coords)
     neighbors = _check_neighbors(neighbors, len(coords))
     dev = resolve_device(device)
     model = load_model(str(checkpoint or CHECKPOINT), str(dev))
@@ -170,13 +191,21 @@ def predict_edge_scores(coords: np.ndarray, neighbors: np.ndarray,
     with torch.inference_mode():
         logits = model(torch.from_numpy(node).to(dev),
                        torch.from_numpy(feats.reshape(n * k, EDGE_FEATURES)).to(dev),
-                       edge_index_of(neighbors).to(dev))
+                       edge_index_of(neighbors).to(dev), chunk=CHUNK_EDGES)
         probs = torch.softmax(logits.view(n, k).double(), dim=1)
     return probs.cpu().numpy()
 
 
-def _check_coords(coords) -> np.ndarray:
-    coords = np.asarray(coords, dtype=float)
+def check_coords(coords) -> np.ndarray:
+    """``coords`` as a float (N, 2) array of at least 3 finite points, else ``ValueError``.
+
+    >>> check_coords([[0, 0], [1, 0], [0, 1]]).shape
+    (3, 2)
+    """
+    try:
+        coords = np.asarray(coords, dtype=float)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"coords must be numbers ({error})") from None
     if coords.ndim != 2 or coords.shape[1] != 2:
         raise ValueError(f"coords must have shape (N, 2), got {coords.shape}")
     if len(coords) < 3:

@@ -70,6 +70,9 @@ for _spec in (
     MethodSpec("sa", "solvers.quantum_methods:solve_sa", ("MDKP", "MIS", "TSP", "QAP"),
                "simulated annealing on the problem's QUBO (slack) or the Lagrangian QUBOs",
                demo=True, max_size={"TSP": 40}),
+    MethodSpec("udc", "solvers.udc:solve_udc", ("TSP",),
+               "GNN divide-and-conquer: learned dividing, learned sub-path conquering, reunion",
+               demo=True),
     MethodSpec("mcts", "solvers.mcts:solve_mcts", ("TSP",),
                "heatmap-guided Monte Carlo tree search over k-opt moves", demo=True),
 ):

@@ -1,0 +1,70 @@
+"""GNN divide-and-conquer for the TSP (``method="udc"``), after UDC (NeurIPS 2024).
+
+The work happens in ``learned.udc``: a trained edge-scoring GNN builds the initial tour
+(dividing), a trained sub-path policy re-solves sub-paths of ``subpath_len`` cities with
+fixed end points, polished by 2-opt/Or-opt (conquering), and every round shifts the cut
+points (reunion). This adapter checks the problem, picks a time limit and turns the tour
+into an ``Answer``; ``solve()`` then verifies it with the problem's own ``evaluate``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from learned import udc
+from solvers.result import Answer
+
+
+def solve_udc(problem, *, time_limit: float | None = None, seed: int = 0,
+              rounds: int | None = None, subpath_len: int = 100, device: str = "auto",
+              k: int = 16, init: str = "gnn", conquer: str = "both", samples: int = 8,
+              patience: int = 20, threads: int | None = 1) -> Answer:
+    """UDC on a coordinate TSP: learned dividing, learned conquering, reunion.
+
+    Parameters
+    ----------
+    problem : a ``problems.TSP`` with coordinates (any type but ``EXPLICIT``). The search
+        works with straight-line distances between the coordinates; the tour is then scored
+        by the problem's own distance (TSPLIB rounding included).
+    time_limit : seconds; ``None``: ``max(2, 0.01·N)`` unless ``rounds`` is given.
+    seed : seeds sampling and cut points; with ``rounds`` and no time limit the tour is
+        reproducible.
+    rounds : conquering rounds; ``None``: until the time limit or ``patience``.
+    subpath_len : cities per sub-path, end points included (default 100, as in UDC).
+    device : ``"auto"`` (GPU when present), ``"cpu"`` or ``"cuda"``.
+    k : neighbours per city in the dividing graph.
+    init : ``"gnn"`` or ``"random_insertion"`` (ablation of the dividing GNN).
+    conquer : ``"both"``, ``"policy"`` (learned sub-solver only) or ``"local"``
+        (2-opt/Or-opt only: ablation of the sub-path policy).
+    samples : policy rollouts per sub-path and round.
+    patience : stop after this many rounds in a row without improvement.
+    threads : torch CPU threads while it runs (None: leave torch's setting).
+
+    Returns
+    -------
+    Answer with the tour, a trace of (seconds, Euclidean length) and ``info`` holding the
+    initial length, the rounds done and the time spent dividing and conquering.
+
+    >>> from problems import TSP
+    >>> answer = solve_udc(TSP.random(150, seed=0), rounds=2, seed=0)
+    >>> sorted(answer.solution) == list(range(150))
+    True
+    """
+    kind = type(problem).__name__
+    if kind != "TSP":
+        raise ValueError(f"udc solves TSP instances, got {kind}")
+    if problem.coords is None:
+        raise ValueError(f"udc needs city coordinates, but {problem.name!r} is an EXPLICIT "
+                         "(matrix-only) TSP; use method 'ortools' or 'mcts' instead")
+    if time_limit is None and rounds is None:
+        time_limit = max(2.0, 0.01 * problem.size)
+    tour, trace, info = udc.udc_tsp(np.asarray(problem.coords, dtype=float),
+                                    time_limit=time_limit, seed=seed, rounds=rounds,
+                                    subpath_len=subpath_len, k=k, init=init, conquer=conquer,
+                                    samples=samples, device=device, patience=patience,
+                                    threads=threads)
+    info = dict(info, distance="euclidean on coords", edge_weight_type=problem.edge_weight_type)
+    if problem.edge_weight_type == "EXACT":
+        info["claimed_objective"] = info["length"]
+        return Answer(solution=tour, status="feasible", trace=trace, info=info)
+    return Answer(solution=tour, status="feasible", info=info)
