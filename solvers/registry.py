@@ -54,8 +54,9 @@ for _spec in (
                "column-and-constraint generation (RobustKnapsack)", demo=True),
     MethodSpec("ccg", "solvers.ccg:solve_ccg", ("RobustKnapsack",),
                "exact column-and-constraint generation with MathOpt (SCIP)"),
-    MethodSpec("milp", "solvers.milp:solve_milp", ("TSP", "MDKP", "MIS", "QAP"),
-               "the compiled MILP solved by MathOpt (solver='scip' default, or 'highs')"),
+    MethodSpec("milp", "solvers.milp:solve_milp", PROBLEM_TYPES,
+               "the compiled MILP solved by MathOpt (solver='scip' default, or 'highs'); "
+               "for RobustKnapsack the nominal problem, its x priced exactly"),
     MethodSpec("exact", "solvers.exact:solve_exact", PROBLEM_TYPES,
                "brute-force enumeration for tiny instances (references for tests and quantum)"),
     MethodSpec("qaoa", "solvers.quantum_methods:solve_qaoa", ("MDKP", "MIS", "TSP", "QAP"),

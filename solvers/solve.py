@@ -66,12 +66,15 @@ def verify(problem, answer: Answer, *, method: str, seed: int, time_s: float) ->
                       status="infeasible", trace=(), **common)
     objective = float(problem.evaluate(answer.solution))
     claimed = info.get("claimed_objective")
-    if claimed is not None and not math.isclose(claimed, objective, rel_tol=1e-6, abs_tol=1e-6):
+    mismatch = claimed is not None and not math.isclose(claimed, objective, rel_tol=1e-6,
+                                                        abs_tol=1e-6)
+    if mismatch:
         info["claimed_objective_mismatch"] = claimed
     trace = tuple((float(t), float(v)) for t, v in answer.trace)
     if not trace or not math.isclose(trace[-1][1], objective, rel_tol=1e-9, abs_tol=1e-9):
         trace = trace + ((time_s, objective),)
-    status = answer.status if answer.status in ("optimal", "feasible") else "feasible"
+    # A proof of optimality about a value the problem does not confirm proves nothing about it.
+    status = "optimal" if answer.status == "optimal" and not mismatch else "feasible"
     return Result(solution=answer.solution, objective=objective, feasible=True, status=status,
                   trace=trace, **common)
 

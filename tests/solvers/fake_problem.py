@@ -53,3 +53,9 @@ def infeasible(problem, *, time_limit=None, seed=0):
 
 def nothing(problem, *, time_limit=None, seed=0):
     return Answer(solution=None)
+
+
+def false_proof(problem, *, time_limit=None, seed=0):
+    x = np.zeros(problem.size, dtype=int)
+    x[:2] = 1
+    return Answer(solution=x, status="optimal", info={"claimed_objective": 12.0})

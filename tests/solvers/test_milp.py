@@ -21,3 +21,14 @@ def test_milp_returns_a_feasible_anytime_answer_on_a_larger_instance():
 def test_unknown_milp_solver_is_named():
     with pytest.raises(ValueError, match="unknown MILP solver 'gurobi'.*scip"):
         solve(MIS.random(5, p=0.5, seed=0), "milp", solver="gurobi")
+
+
+def test_milp_on_the_robust_knapsack_prices_the_nominal_solution_exactly():
+    from problems import RobustKnapsack
+
+    problem = RobustKnapsack.random(10, seed=3)
+    result = solve(problem, "milp", time_limit=20)
+    assert result.feasible and result.objective == pytest.approx(problem.evaluate(result.solution))
+    # the nominal MILP's optimum is no proof for the robust objective
+    assert result.status == "feasible"
+    assert result.info["claimed_objective_mismatch"] > result.objective

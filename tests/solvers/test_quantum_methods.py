@@ -78,4 +78,4 @@ def test_registry_entries():
         spec = registry.get(name)
         assert set(spec.types) == {"MDKP", "MIS", "TSP", "QAP"}
         assert spec.demo == (name == "sa")
-        assert (spec.max_size is None) == (name == "sa")
+        assert (spec.size_limit("MIS") is None) == (name == "sa")

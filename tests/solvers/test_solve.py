@@ -83,3 +83,11 @@ def test_per_type_size_limits_are_enforced_before_solving():
         solve(PICK, "test-limited")
     assert registry.get("sa").size_limit("TSP") == 40
     assert registry.get("sa").size_limit("MIS") is None
+
+
+def test_a_claimed_optimum_the_problem_does_not_confirm_is_not_reported_optimal():
+    registry.register(MethodSpec("test-false-proof", "tests.solvers.fake_problem:false_proof",
+                                 ("Pick",), "test double"))
+    result = solve(PICK, "test-false-proof")
+    assert result.feasible and result.status == "feasible"
+    assert result.info["claimed_objective_mismatch"] == 12.0
