@@ -28,7 +28,7 @@ def test_methods_lists_names_types_and_descriptions():
     exact = next(r for r in rows if r.startswith("exact "))
     assert "MIS" in exact and "brute-force" in exact
     only_robust = nqco("methods", "robust_knapsack").stdout
-    assert "ccg" in only_robust and "milp " not in only_robust
+    assert "ccg" in only_robust and "mcts " not in only_robust
     assert "test-crash" not in out.stdout
 
 
