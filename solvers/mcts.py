@@ -54,7 +54,7 @@ _CUR, _BEST = 0, 1
 
 
 def solve_mcts(problem, *, time_limit: float | None = None, seed: int = 0,
-               heatmap: str = "softdist", device: str = "auto", candidates: int = 10,
+               heatmap: str = "softdist", device: str = "auto", candidates: int = 16,
                alpha: float = 1.0, beta: float = 10.0, h: float = 10.0, max_depth: int = 10,
                restart: str = "kick", tau: float | None = None, max_iterations: int | None = None,
                workers: int = 1) -> Answer:
@@ -68,7 +68,9 @@ def solve_mcts(problem, *, time_limit: float | None = None, seed: int = 0,
     seed : random seed; with ``max_iterations`` and no time limit the tour is reproducible.
     heatmap : ``"softdist"``, ``"knn-prior"``, ``"uniform"`` or ``"gnn"``.
     device : torch device for the heatmap (``"auto"``: GPU when present).
-    candidates : candidate neighbours per city (k; at most N - 1 are used).
+    candidates : candidate neighbours per city (k; at most N - 1 are used). 16 rather than
+        10: on instances with cities on lines or in clusters (TSPLIB d2103) the ten nearest
+        often all lie on one line (docs/benchmarks.md, candidates ablation).
     alpha : exploration weight in Z.
     beta : back-propagation step.
     h : a round gives up after ``h·N`` actions without improvement.
