@@ -1,6 +1,6 @@
 """Heatmap + MCTS (``method="mcts"``) against OR-Tools on the TSP benchmarks.
 
-    .venv/bin/python bench/tsp_mcts.py [--sizes 500,1000,10000,tsplib] [--count 16]
+    .venv/bin/python bench/tsp_mcts.py [--sizes 500,1000,10000,tsplib] [--count 16] [--first 0]
                                        [--budget 0.05] [--variants heatmap=uniform,...]
                                        [--no-ortools] [--tsplib pcb442,rat783,...]
     .venv/bin/python bench/tsp_mcts.py --tau-grid [--grid-sizes 500,1000] [--grid-count 4]
@@ -9,13 +9,9 @@
 
 Every method gets ``budget·N`` seconds per instance (default 0.05·N) in this one process,
 on one thread (torch limited to one thread; the search is single-threaded; OR-Tools routing
-too). References for the gaps:
-
-* TSP-500 / TSP-1000: an LKH-3 run (``elkai``, runs=1) on each instance, made once and cached
-  in ``bench/out/lkh_reference.json``; the shipped tours' gap to it is printed alongside;
-* TSP-10000: no per-instance reference is affordable here, so the gap is that of the mean
-  length to the published LKH-3 mean 71.7778 (Fu et al. 2021; not confirmed here);
-* TSPLIB: the optimum (``best_known`` of the file: ``.opt.tour`` or ``bestSolutions.txt``).
+too). References for the gaps (``bench/tsp_sets.py``): an LKH-3 run per TSP-500/1000 instance
+(the shipped tours' gap to it is printed alongside), the published LKH-3 mean for TSP-10000,
+the optimum for TSPLIB.
 
 ``--variants`` adds MCTS columns with other options (ablations), e.g.
 ``heatmap=uniform,heatmap=knn-prior,restart=sample``. ``--tau-grid`` runs the softdist
@@ -28,7 +24,6 @@ import argparse
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,63 +32,16 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from problems import TSP, load  # noqa: E402
+from bench.tsp_sets import (  # noqa: E402
+    LKH_MEAN_10000, SHARED, fmt, gap, instances, mean_gap, reference)
+from problems import TSP  # noqa: E402
 from solvers import solve  # noqa: E402
 
-SHARED = ROOT.parent / "shared" / "benchmarks"
-CACHE = ROOT / "bench" / "out" / "lkh_reference.json"
-RANDOM_SETS = {"500": "tsp500_test_concorde.txt", "1000": "tsp1000_test_concorde.txt",
-               "10000": "tsp10000_test_concorde.txt"}
-DEFAULT_COUNT = {"500": 16, "1000": 16, "10000": 4}
-LKH_MEAN_10000 = 71.7778
 TSPLIB = ("pcb442", "rat783", "pr1002", "u1060", "vm1084", "pcb1173", "d1291", "fl1577",
           "d2103", "pcb3038", "fnl4461", "rl5915", "rl11849", "usa13509", "brd14051", "d15112",
           "d18512")
 TARGETS = {"TSP-500": 1.0, "TSP-1000": 1.5, "TSP-10000": 3.0}
 ORTOOLS_MAX = 10_000  # solvers/ortools_routing.py refuses larger instances (dense matrix)
-
-
-def instances(sizes: list[str], count: int | None, tsplib: list[str]):
-    for name in sizes:
-        if name in RANDOM_SETS:
-            path = SHARED / "tsp-random" / RANDOM_SETS[name]
-            if not path.exists():
-                print(f"skipped TSP-{name}: {path} is missing")
-                continue
-            for index in range(count or DEFAULT_COUNT[name]):
-                yield f"TSP-{name}", load(path, index=index)
-        elif name == "tsplib":
-            for stem in tsplib:
-                path = SHARED / "tsplib" / f"{stem}.tsp"
-                if path.exists():
-                    yield "TSPLIB", load(path)
-                else:
-                    print(f"skipped {stem}: {path} is missing")
-        else:
-            raise SystemExit(f"unknown size {name!r}; choose from 500, 1000, 10000, tsplib")
-
-
-def lkh_reference(problem) -> float:
-    """LKH-3 tour length of a unit-square instance (cached across runs)."""
-    from learned.fit_knn_prior import lkh_tour
-
-    cache = json.loads(CACHE.read_text()) if CACHE.exists() else {}
-    if problem.name not in cache:
-        start = time.perf_counter()
-        cache[problem.name] = problem.evaluate(lkh_tour(problem.coords))
-        print(f"  (LKH-3 reference for {problem.name}: {cache[problem.name]:.5f}, "
-              f"{time.perf_counter() - start:.1f} s)", flush=True)
-        CACHE.parent.mkdir(parents=True, exist_ok=True)
-        CACHE.write_text(json.dumps(cache, indent=1))
-    return float(cache[problem.name])
-
-
-def reference(set_name: str, problem) -> tuple[float | None, str]:
-    if set_name == "TSPLIB":
-        return problem.best_known, "optimum"
-    if set_name in ("TSP-500", "TSP-1000"):
-        return lkh_reference(problem), "LKH-3"
-    return None, "LKH-3 mean"
 
 
 def parse_variants(text: str) -> dict[str, dict]:
@@ -128,7 +76,8 @@ def benchmark(args) -> None:
           + " | ".join(columns) + " | mcts s | ortools s |")
     print("|---|---|---:|---|---:|---:|" + "---:|" * len(columns) + "---:|---:|")
     per_set: dict[str, dict[str, list]] = {}
-    for set_name, problem in instances(args.sizes.split(","), args.count, args.tsplib.split(",")):
+    for set_name, problem in instances(args.sizes.split(","), args.count, args.tsplib.split(","),
+                                          args.first):
         ref, ref_kind = reference(set_name, problem)
         limit = args.budget * problem.size
         row: dict[str, tuple[float, float] | None] = {}
@@ -143,7 +92,7 @@ def benchmark(args) -> None:
         for c in columns:
             store.setdefault(c, []).append(None if row[c] is None else row[c][0])
             store.setdefault(c + " s", []).append(None if row[c] is None else row[c][1])
-        cells = [_fmt(_gap(row[c][0], ref)) if row[c] and ref else
+        cells = [fmt(gap(row[c][0], ref)) if row[c] and ref else
                  ("-" if row[c] is None else f"{row[c][0]:.4f}") for c in columns]
         ortools_s = "-" if not row.get("ortools") else f"{row['ortools'][1]:.1f}"
         print(f"| {set_name} | {problem.name} | {problem.size} | {ref_kind} | "
@@ -161,8 +110,8 @@ def summary(per_set: dict, columns: list[str]) -> None:
     print("|---|---:|" + "---:|" * len(columns) + "---:|---:|---:|---:|---:|---|")
     for set_name, store in per_set.items():
         refs = store["ref"]
-        means = {c: _mean_gap(set_name, store[c], refs) for c in columns}
-        shipped = _mean_gap(set_name, store["shipped"], refs) \
+        means = {c: mean_gap(set_name, store[c], refs) for c in columns}
+        shipped = mean_gap(set_name, store["shipped"], refs) \
             if set_name in ("TSP-500", "TSP-1000") else None
         times = {c: _mean(store.get(c + " s", [])) for c in ("mcts", "ortools")}
         target = TARGETS.get(set_name)
@@ -173,13 +122,13 @@ def summary(per_set: dict, columns: list[str]) -> None:
             def pick(values):
                 return [values[i] for i in paired]
 
-            mine = _mean_gap(set_name, pick(store["mcts"]), pick(refs))
-            theirs = _mean_gap(set_name, pick(store["ortools"]), pick(refs))
+            mine = mean_gap(set_name, pick(store["mcts"]), pick(refs))
+            theirs = mean_gap(set_name, pick(store["ortools"]), pick(refs))
             if mine is not None and theirs is not None:
                 ok = mine <= theirs / 3 and (target is None or mine <= target)
                 met = "yes" if ok else "no"
-        print(f"| {set_name} | {len(refs)} | " + " | ".join(_fmt(means[c]) for c in columns)
-              + f" | {_fmt(times['mcts'], 1)} | {_fmt(times['ortools'], 1)} | {_fmt(shipped)} | "
+        print(f"| {set_name} | {len(refs)} | " + " | ".join(fmt(means[c]) for c in columns)
+              + f" | {fmt(times['mcts'], 1)} | {fmt(times['ortools'], 1)} | {fmt(shipped)} | "
               f"{'-' if target is None else target} | {len(paired)} | {met} |")
 
 
@@ -226,27 +175,9 @@ def big(n: int, seconds: float) -> None:
           f"{float(length):.2f} | {float(length) / n ** 0.5:.4f} | {int(rss_kb) / 2**20:.2f} |")
 
 
-def _gap(value, ref):
-    return None if value is None or ref is None else 100.0 * (value / ref - 1.0)
-
-
-def _mean_gap(set_name, values, refs):
-    """Mean gap over the instances the method ran on (OR-Tools skips the largest TSPLIB ones)."""
-    if set_name == "TSP-10000":
-        if any(v is None for v in values) or not values:
-            return None
-        return 100.0 * (np.mean(values) / LKH_MEAN_10000 - 1.0)
-    gaps = [_gap(v, r) for v, r in zip(values, refs) if v is not None and r is not None]
-    return float(np.mean(gaps)) if gaps else None
-
-
 def _mean(values):
     values = [v for v in values if v is not None]
     return float(np.mean(values)) if values else None
-
-
-def _fmt(value, digits=2):
-    return "-" if value is None else f"{value:.{digits}f}"
 
 
 def main() -> None:
@@ -254,6 +185,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="500,1000,10000,tsplib")
     parser.add_argument("--count", type=int, default=None,
                         help="instances per random set (default 16/16/4)")
+    parser.add_argument("--first", type=int, default=0,
+                        help="index of the first instance of each random set (to split a run)")
     parser.add_argument("--tsplib", default=",".join(TSPLIB), help="TSPLIB names to run")
     parser.add_argument("--budget", type=float, default=0.05, help="seconds per city")
     parser.add_argument("--variants", default="", help="extra mcts columns: option=value,...")

@@ -1,6 +1,6 @@
 """UDC (``method="udc"``) against OR-Tools on the TSP benchmarks, with both ablations.
 
-    .venv/bin/python bench/tsp_udc.py [--sets 500,1000,10000,tsplib] [--count 4]
+    .venv/bin/python bench/tsp_udc.py [--sets 500,1000,10000,tsplib] [--count 4] [--first 0]
                                       [--budget 0.01] [--no-ablations] [--no-ortools]
     .venv/bin/python bench/tsp_udc.py --big 100000 --big-time 120   # memory check only
 
@@ -15,10 +15,8 @@ Columns:
 * ablations of conquering on the same sub-paths: ``local`` (2-opt/Or-opt only, no policy)
   and ``policy`` (the learned sub-solver only, no 2-opt/Or-opt).
 
-Gaps are to each instance's reference: the tour stored with TSP-500/1000 (Concorde; its
-lengths average 0.2/0.5 % above the published Concorde means), the TSPLIB optimum, and for
-TSP-10000, which ships no tour, the published LKH-3 mean 71.7778 (Fu et al. 2021; not
-confirmed here, and a mean over all 16 instances, not per instance).
+Gaps are to the references of ``bench/tsp_sets.py`` (the same as the MCTS benchmark): an
+LKH-3 run per TSP-500/1000 instance, the published LKH-3 mean for TSP-10000, the TSPLIB optimum.
 Instances come from ../shared/benchmarks (skipped when absent).
 """
 
@@ -33,49 +31,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from problems import TSP, load  # noqa: E402
+from bench.tsp_sets import (  # noqa: E402
+    LKH_MEAN_10000, SHARED, fmt, gap, instances, mean_gap, reference)
+from problems import TSP  # noqa: E402
 from solvers import solve  # noqa: E402
 
-SHARED = ROOT.parent / "shared" / "benchmarks"
-RANDOM_SETS = {"500": "tsp500_test_concorde.txt", "1000": "tsp1000_test_concorde.txt",
-               "10000": "tsp10000_test_concorde.txt"}
-DEFAULT_COUNT = {"500": 16, "1000": 16, "10000": 4}
-LKH_MEAN_10000 = 71.7778
 TSPLIB = ("eil51", "berlin52", "st70", "kroA100", "kroC100", "ch150", "a280", "pcb442",
           "rat783", "pr1002", "u1060", "vm1084", "pcb1173", "d1291", "fl1577", "d2103",
           "pcb3038", "fnl4461", "rl5915")
+TARGETS = {"TSP-500": 3.0, "TSP-1000": 3.0, "TSP-10000": 6.0}
 VARIANTS = {"udc": {}, "ri+both": {"init": "random_insertion"}, "local": {"conquer": "local"},
             "policy": {"conquer": "policy"}}
-
-
-def instances(sets, count):
-    for name in sets:
-        if name in RANDOM_SETS:
-            path = SHARED / "tsp-random" / RANDOM_SETS[name]
-            if not path.exists():
-                print(f"skipped TSP-{name}: {path} is missing")
-                continue
-            for index in range(count or DEFAULT_COUNT[name]):
-                yield f"TSP-{name}", load(path, index=index)
-        elif name == "tsplib":
-            names = TSPLIB[:count] if count else TSPLIB
-            for stem in names:
-                path = SHARED / "tsplib" / f"{stem}.tsp"
-                if path.exists():
-                    yield "TSPLIB", load(path)
-        else:
-            raise SystemExit(f"unknown set {name!r}; choose from 500, 1000, 10000, tsplib")
-
-
-def gap(value, reference):
-    return None if reference is None else 100.0 * (value / reference - 1.0)
-
-
-def fmt(value):
-    return "-" if value is None else f"{value:.2f}"
 
 
 def run(problem, budget, ablations, ortools):
@@ -104,6 +72,8 @@ def main() -> None:
     parser.add_argument("--sets", default="500,1000,10000,tsplib")
     parser.add_argument("--count", type=int, default=None,
                         help="instances per set (default 16/16/4 and all TSPLIB names)")
+    parser.add_argument("--first", type=int, default=0,
+                        help="index of the first instance of each random set (to split a run)")
     parser.add_argument("--budget", type=float, default=0.01, help="seconds per city")
     parser.add_argument("--no-ablations", action="store_true")
     parser.add_argument("--no-ortools", action="store_true")
@@ -123,38 +93,30 @@ def main() -> None:
     columns = ["udc"] + (["ortools"] if ortools else []) + \
         (["gnn init", "ri init", "ri+both", "local", "policy"] if ablations else [])
     print(f"UDC benchmark, {args.budget:g}·N s per instance and method, 1 thread\n")
-    print("| set | instance | n | reference | budget s | rounds | "
+    print("| set | instance | n | reference | ref value | budget s | rounds | "
           + " | ".join(f"{c} gap %" for c in columns) + " | udc s |")
-    print("|---|---|---:|---:|---:|---:|" + "---:|" * len(columns) + "---:|")
+    print("|---|---|---:|---|---:|---:|---:|" + "---:|" * len(columns) + "---:|")
     per_set: dict[str, dict[str, list]] = {}
-    for set_name, problem in instances(args.sets.split(","), args.count):
+    tsplib = TSPLIB[:args.count] if args.count else TSPLIB
+    for set_name, problem in instances(args.sets.split(","), args.count, tsplib, args.first):
         limit, row = run(problem, args.budget, ablations, ortools)
-        reference = problem.best_known
-        store = per_set.setdefault(set_name, {c: [] for c in columns})
+        ref, ref_kind = reference(set_name, problem)
+        store = per_set.setdefault(set_name, {c: [] for c in columns} | {"ref": []})
+        store["ref"].append(ref)
         for c in columns:
             store[c].append(row[c][0])
-        cells = [fmt(gap(row[c][0], reference)) if reference else f"{row[c][0]:.4f}"
-                 for c in columns]
-        ref_text = "-" if reference is None else f"{reference:.6g}"
-        print(f"| {set_name} | {problem.name} | {problem.size} | {ref_text} | {limit:.2f} | "
-              f"{row['rounds']} | " + " | ".join(cells) + f" | {row['udc'][1]:.2f} |", flush=True)
-        store.setdefault("reference", []).append(reference)
+        cells = [fmt(gap(row[c][0], ref)) if ref else f"{row[c][0]:.4f}" for c in columns]
+        print(f"| {set_name} | {problem.name} | {problem.size} | {ref_kind} | "
+              f"{'-' if ref is None else f'{ref:.6g}'} | {limit:.2f} | {row['rounds']} | "
+              + " | ".join(cells) + f" | {row['udc'][1]:.2f} |", flush=True)
     print("\nMean gap % per set (TSP-10000: gap of the mean length to the LKH-3 mean "
           f"{LKH_MEAN_10000}):\n")
-    print("| set | instances | " + " | ".join(columns) + " |")
-    print("|---|---:|" + "---:|" * len(columns))
+    print("| set | instances | " + " | ".join(columns) + " | target % |")
+    print("|---|---:|" + "---:|" * (len(columns) + 1))
     for set_name, store in per_set.items():
-        refs = store["reference"]
-        cells = []
-        for c in columns:
-            values = np.array(store[c], dtype=float)
-            if all(r is not None for r in refs):
-                cells.append(f"{np.mean(100 * (values / np.array(refs, dtype=float) - 1)):.2f}")
-            elif set_name == "TSP-10000":
-                cells.append(f"{100 * (values.mean() / LKH_MEAN_10000 - 1):.2f}")
-            else:
-                cells.append("-")
-        print(f"| {set_name} | {len(refs)} | " + " | ".join(cells) + " |")
+        cells = [fmt(mean_gap(set_name, store[c], store["ref"])) for c in columns]
+        print(f"| {set_name} | {len(store['ref'])} | " + " | ".join(cells)
+              + f" | {TARGETS.get(set_name, '-')} |")
 
 
 def big(n: int, seconds: float) -> None:

@@ -138,14 +138,15 @@ def polish_subpaths(coords: np.ndarray, tour: np.ndarray, starts: np.ndarray,
 def udc_tsp(coords: np.ndarray, *, time_limit: float | None = None, seed: int = 0,
             rounds: int | None = None, subpath_len: int = 100, k: int = 16,
             init: str = "gnn", conquer: str = "both", samples: int = 8,
-            device: str = "auto", patience: int = 20, threshold: float = DIVIDE_THRESHOLD,
+            device: str = "auto", patience: int = 100, threshold: float = DIVIDE_THRESHOLD,
             threads: int | None = 1) -> tuple[np.ndarray, tuple, dict]:
     """Divide, conquer and reunite: a TSP tour of ``coords``.
 
     Parameters
     ----------
     coords : (N, 2) city coordinates, N >= 3.
-    time_limit : seconds for the whole run; None: stop on ``rounds`` or ``patience`` only.
+    time_limit : seconds for the whole run (a round starts only when one as long as the last
+        still fits); None: stop on ``rounds`` or ``patience`` only.
     seed : seeds the sub-path policy's sampling and the cut points.
     rounds : number of conquering rounds; None: until the time limit or stagnation.
     subpath_len : cities per sub-path (end points included), at least 4.
@@ -217,8 +218,10 @@ def _udc(coords, time_limit, seed, rounds, subpath_len, k, init, conquer, sample
         generator = subpath_policy.make_generator(seed, dev)
     offset = int(rng.integers(n))
     done = stalled = 0
-    while n >= 4 and (rounds is None or done < rounds) and time.perf_counter() < deadline \
-            and stalled < patience:
+    last_round = 0.0  # a round is only started when one like the last still fits the limit
+    while n >= 4 and (rounds is None or done < rounds) and stalled < patience \
+            and time.perf_counter() + last_round < deadline:
+        round_start = time.perf_counter()
         starts, lengths = cut_points(n, offset, length_sub)
         saved = 0.0
         if conquer != "policy":
@@ -228,6 +231,7 @@ def _udc(coords, time_limit, seed, rounds, subpath_len, k, init, conquer, sample
                 saved += policy_round(coords, tour, starts[lengths == size], int(size), policy,
                                        samples, generator, polish=conquer == "both")
         done += 1
+        last_round = time.perf_counter() - round_start
         offset = (offset + length_sub // 2 + int(rng.integers(max(1, length_sub // 10)))) % n
         if saved > 1e-12 * max(length, 1e-300):
             length = tour_length(coords, tour)

@@ -18,7 +18,7 @@ from solvers.result import Answer
 def solve_udc(problem, *, time_limit: float | None = None, seed: int = 0,
               rounds: int | None = None, subpath_len: int = 100, device: str = "auto",
               k: int = 16, init: str = "gnn", conquer: str = "both", samples: int = 8,
-              patience: int = 20, threads: int | None = 1) -> Answer:
+              patience: int = 100, threads: int | None = 1) -> Answer:
     """UDC on a coordinate TSP: learned dividing, learned conquering, reunion.
 
     Parameters
