@@ -137,7 +137,7 @@ def tau_grid(args) -> None:
     (``--grid-rounds``·N), so that the grid does not depend on the machine's load."""
     solve(TSP.random(100, seed=1), "mcts", max_iterations=5)  # load the compiled code
     taus = [float(t) for t in args.taus.split(",")]
-    others = {"knn-prior": {"heatmap": "knn-prior"}, "uniform": {"heatmap": "uniform"}}
+    others = {name: {"heatmap": name} for name in ("knn-prior", "gnn", "uniform")}
     columns = {f"tau={t:g}": {"tau": t} for t in taus} | others
     print(f"softdist tau grid: TSP.random(n, seed=1000+i), i < {args.grid_count}, "
           f"{args.grid_rounds:g}·N rounds each, seed 0; tau relative to the mean "
