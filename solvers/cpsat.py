@@ -1,7 +1,8 @@
 """CP-SAT baselines for MDKP, MIS and QAP (``method="ortools"`` dispatches here).
 
-Each function builds a CP-SAT model, runs it with all cores (``num_workers = os.cpu_count()``)
-and ``random_seed = seed``, records every improving solution in ``trace`` through a solution
+Each function builds a CP-SAT model, runs it with every core it may use
+(``solvers.threads.available_threads()``: all of them, or a batch worker's share) and
+``random_seed = seed``, records every improving solution in ``trace`` through a solution
 callback, and reports ``status="optimal"`` only when CP-SAT proves it. CP-SAT needs integer
 coefficients: real data are scaled by a power of ten when that is exact, otherwise rounded
 (conservatively for constraints) and the answer is never called optimal. QAP wraps CP-SAT in a
@@ -12,13 +13,13 @@ from __future__ import annotations
 
 import copy
 import itertools
-import os
 import time
 
 import numpy as np
 from ortools.sat.python import cp_model
 
 from solvers.result import Answer
+from solvers.threads import available_threads
 
 DEFAULT_TIME_LIMIT = 10.0
 MAX_DECIMALS = 6
@@ -281,7 +282,7 @@ def _qap_cp_sat(cp, x, problem, scale, start, deadline, seed, num_workers) -> An
     n = len(x)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(deadline - time.perf_counter(), 0.01)
-    solver.parameters.num_workers = int(num_workers or os.cpu_count() or 1)
+    solver.parameters.num_workers = int(num_workers or available_threads())
     solver.parameters.random_seed = int(seed)
     for name, value in QAP_CP_SAT_PARAMETERS.items():
         setattr(solver.parameters, name, value)
@@ -515,7 +516,7 @@ def _run(model, problem, variables, decode, scale, start, deadline, seed, num_wo
     """Solve until ``deadline``; trace times count from ``start``."""
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(deadline - time.perf_counter(), 0.01)
-    solver.parameters.num_workers = int(num_workers or os.cpu_count() or 1)
+    solver.parameters.num_workers = int(num_workers or available_threads())
     solver.parameters.random_seed = int(seed)
     if not probing:
         solver.parameters.cp_model_probing_level = 0

@@ -6,7 +6,8 @@ task is handed to a callback in the caller's process (which writes it to the sto
 * ``LocalExecutor``: a pool of worker processes on this machine. A worker that dies
   (segfault, ``os._exit``, OOM killer) or runs too long is killed, its task recorded
   as ``error`` or ``timeout``, and a fresh worker takes its place. Workers exit on
-  their own when the batch process goes away, even after ``kill -9``.
+  their own when the batch process goes away, even after ``kill -9``. Each worker gets
+  its share of the cores (``solvers.threads``), so W workers never run W × all-core solves.
 * ``RayExecutor``: the same tasks as Ray remote tasks (``num_cpus=1``,
   ``num_gpus=gpus_per_task``) on a cluster or a local Ray instance. Ray is imported
   only here. Instance files must be readable at the same path on every node.
@@ -39,6 +40,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from solvers.result import _plain
+from solvers.threads import THREADS_ENV, worker_share
 
 OnOutcome = Callable[["Task", "Outcome"], None]
 
@@ -237,8 +239,11 @@ def _exit_when_orphaned(lifeline) -> None:
     os._exit(1)
 
 
-def _worker_main(conn, lifeline) -> None:
+def _worker_main(conn, lifeline, threads: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the batch's to handle: it kills us
+    os.environ[THREADS_ENV] = os.environ["OMP_NUM_THREADS"] = str(threads)
+    if "torch" in sys.modules:  # imported before the limit was set (forkserver preload)
+        sys.modules["torch"].set_num_threads(threads)
     threading.Thread(target=_exit_when_orphaned, args=(lifeline,), daemon=True).start()
     while True:
         try:
@@ -264,10 +269,11 @@ def _context():
 class _Worker:
     """One worker process, its task pipe and the lifeline it watches."""
 
-    def __init__(self, context):
+    def __init__(self, context, threads: int):
         self.conn, child_conn = context.Pipe()
         lifeline_r, self.lifeline = context.Pipe(duplex=False)
-        self.process = context.Process(target=_worker_main, args=(child_conn, lifeline_r),
+        self.process = context.Process(target=_worker_main,
+                                       args=(child_conn, lifeline_r, threads),
                                        daemon=True, name="nqco-worker")
         self.process.start()
         child_conn.close()
@@ -355,7 +361,8 @@ class LocalExecutor:
         if not pending:
             return
         context = _context()
-        idle = [_Worker(context) for _ in range(min(self.workers, len(pending)))]
+        threads = worker_share(self.workers)
+        idle = [_Worker(context, threads) for _ in range(min(self.workers, len(pending)))]
         busy: list[_Worker] = []
         try:
             while pending or busy:
@@ -383,7 +390,7 @@ class LocalExecutor:
                     if dead or late:
                         worker.stop(kill=True)
                         if pending:
-                            idle.append(_Worker(context))
+                            idle.append(_Worker(context, threads))
                     else:
                         idle.append(worker)
                     on_outcome(task, outcome)

@@ -6,7 +6,6 @@ problem's own optimum on every instance small enough to close.
 
 from __future__ import annotations
 
-import os
 import time
 from datetime import timedelta
 
@@ -15,6 +14,7 @@ from ortools.math_opt.python import mathopt
 
 from problems.compiled import MILP
 from solvers.result import Answer
+from solvers.threads import available_threads
 
 SOLVERS = {"scip": mathopt.SolverType.GSCIP, "highs": mathopt.SolverType.HIGHS,
            "cp-sat": mathopt.SolverType.CP_SAT}
@@ -52,7 +52,7 @@ def solve_milp_model(milp: MILP, *, time_limit: float | None, solver: str = "sci
         raise ValueError(f"unknown MILP solver {solver!r}; choose one of {', '.join(SOLVERS)}")
     model, variables = build_model(milp)
     if threads is None and solver == "cp-sat":
-        threads = os.cpu_count() or 1  # SCIP in this OR-Tools build fails with threads > 1
+        threads = available_threads()  # SCIP in this OR-Tools build fails with threads > 1
     params = mathopt.SolveParameters(
         time_limit=timedelta(seconds=time_limit or DEFAULT_TIME_LIMIT), threads=threads,
         random_seed=seed)

@@ -11,6 +11,7 @@ import time
 
 from solvers.exact import solve_exact
 from solvers.registry import MethodSpec, register
+from solvers.threads import available_threads
 
 
 def crash(problem, *, time_limit=None, seed=0):
@@ -41,8 +42,16 @@ def slow_exact(problem, *, time_limit=None, seed=0, delay: float = 0.3):
     return solve_exact(problem, time_limit=time_limit, seed=seed)
 
 
+def report_threads(problem, *, time_limit=None, seed=0):
+    """The exact answer, with the thread budget this process was given in ``info``."""
+    answer = solve_exact(problem, time_limit=time_limit, seed=seed)
+    answer.info.update(threads=available_threads(), omp=os.environ.get("OMP_NUM_THREADS"))
+    return answer
+
+
 for _name, _target in (("crash", "crash"), ("exit-hard", "exit_hard"), ("hang", "hang"),
                        ("fail", "fail"), ("slow-exact", "slow_exact"),
-                       ("slow-to-load", "slow_to_load")):
+                       ("slow-to-load", "slow_to_load"),
+                       ("threads", "report_threads")):
     register(MethodSpec(f"test-{_name}", f"tests.solvers.fake_methods:{_target}",
                         ("MIS", "MDKP"), "test double"))

@@ -279,3 +279,16 @@ def test_ray_executor_gives_the_same_rows_as_the_local_one(folder):
     statuses = {(row[2], row[4]) for row in results["ray"]}
     assert statuses == {("exact", "optimal"), ("test-fail", "error"), ("test-crash", "error"),
                         ("test-hang", "timeout")}
+
+
+def test_local_workers_split_the_cores_between_them(folder):
+    from solvers.executors import LocalExecutor, Task
+    from solvers.threads import worker_share
+
+    task = Task(str(folder / "a.col"), 0, "test-threads", 0, 5.0, plugins=tuple(PLUGINS))
+    for workers in (1, 2):
+        seen = []
+        LocalExecutor(workers=workers).run([task, task], lambda t, o: seen.append(o))
+        assert [o.status for o in seen] == ["optimal", "optimal"]
+        assert {o.info["threads"] for o in seen} == {worker_share(workers)}
+        assert {o.info["omp"] for o in seen} == {str(worker_share(workers))}
