@@ -16,15 +16,17 @@ import math
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
 from problems.compiled import MILP, QUBO, QUBOBuilder
 from problems.errors import InfeasibleSolution, ProblemFormatError
 from problems.mdkp import binary_vector, decode_bits, is_number
+
+if TYPE_CHECKING:  # networkx is imported where it is used: it costs 0.6 s to load
+    import networkx as nx
 
 CLIQUE_SUFFIXES = (".clq", ".b")
 SUFFIXES = (".clq", ".b", ".col", ".edges")
@@ -111,6 +113,7 @@ class MIS:
                       best_known: float | None = None) -> MIS:
         """Nodes are numbered in ``graph.nodes`` order; edge directions and repeats are dropped.
 
+        >>> import networkx as nx
         >>> MIS.from_networkx(nx.path_graph(4)).edges.tolist()
         [[0, 1], [1, 2], [2, 3]]
         """
@@ -125,6 +128,8 @@ class MIS:
 
     def to_networkx(self) -> nx.Graph:
         """An undirected ``networkx.Graph`` on nodes ``0..n-1``."""
+        import networkx as nx
+
         graph = nx.Graph(name=self.name)
         graph.add_nodes_from(range(self.n))
         graph.add_edges_from(self.edges.tolist())
@@ -140,6 +145,8 @@ class MIS:
         _require_count("n", n)
         if not (isinstance(p, (int, float)) and 0 <= p <= 1):
             raise ValueError(f"MIS.random: edge probability p must lie in [0, 1], got {p!r}")
+        import networkx as nx
+
         graph = nx.fast_gnp_random_graph(n, p, seed=seed)
         return cls.from_networkx(graph, name=f"er-n{n}-p{p:g}-s{seed}")
 
@@ -154,6 +161,8 @@ class MIS:
         _require_count("m", m)
         if m >= n:
             raise ValueError(f"MIS.barabasi_albert: m must be smaller than n, got m={m}, n={n}")
+        import networkx as nx
+
         graph = nx.barabasi_albert_graph(n, m, seed=seed)
         return cls.from_networkx(graph, name=f"ba-n{n}-m{m}-s{seed}")
 

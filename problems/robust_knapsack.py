@@ -41,7 +41,6 @@ from typing import ClassVar
 
 import numpy as np
 import scipy.sparse as sp
-from ortools.math_opt.python import mathopt
 
 from problems.compiled import MILP, QUBO, QUBOBuilder
 from problems.errors import InfeasibleSolution, ProblemFormatError
@@ -496,6 +495,8 @@ class _Recourse:
     SCIP for each ξ (only the objective changes)."""
 
     def __init__(self, problem: RobustKnapsack, items: np.ndarray):
+        from ortools.math_opt.python import mathopt  # loaded on first use: 0.6 s
+
         self.problem, self.items = problem, items
         model = mathopt.Model(name="recourse")
         self.keep = [model.add_binary_variable(name=f"y{i}") for i in items]
@@ -514,6 +515,8 @@ class _Recourse:
     def solve(self, xi: np.ndarray, deadline: float | None = None
               ) -> tuple[float, np.ndarray, np.ndarray]:
         """``(Q(x, ξ), y, r)`` over the selected items, value recomputed from the rounded y, r."""
+        from ortools.math_opt.python import mathopt
+
         if self.solver is None:
             return 0.0, np.zeros(0), np.zeros(0)
         p, items = self.problem, self.items
@@ -542,6 +545,8 @@ class _Adversary:
     """The LP ``min z s.t. z >= g_j(ξ)`` over the recourse decisions found so far, ξ in Ξ."""
 
     def __init__(self, problem: RobustKnapsack, items: np.ndarray):
+        from ortools.math_opt.python import mathopt
+
         self.problem, self.items = problem, items
         model = mathopt.Model(name="adversary")
         self.xi = [model.add_variable(lb=0.0, ub=1.0, name=f"xi{i}") for i in items]
@@ -560,6 +565,8 @@ class _Adversary:
         return float(np.max(np.array(self.constants) - np.array(self.slopes) @ xi[self.items]))
 
     def add_cut(self, keep: np.ndarray, repair: np.ndarray) -> None:
+        from ortools.math_opt.python import mathopt
+
         p, items = self.problem, self.items
         constant = float(p.outsourcing_cost[items] @ keep)
         slope = p.degradation[items] * (keep - repair)
@@ -571,6 +578,8 @@ class _Adversary:
 
     def solve(self, deadline: float | None = None) -> np.ndarray:
         """The LP's minimiser, projected exactly into Ξ, as a full-length scenario."""
+        from ortools.math_opt.python import mathopt
+
         result = self.solver.solve(params=mathopt.SolveParameters(time_limit=_remaining(deadline)))
         if result.termination.reason != mathopt.TerminationReason.OPTIMAL:
             if result.termination.limit == mathopt.Limit.TIME:
