@@ -1,6 +1,7 @@
 """Quantum solvers (issue 5): qubits with and without slack, solution quality, simulator speed.
 
     .venv/bin/python bench/quantum.py [--quick] [--part qubits,quality,speed] [--seeds 5]
+        [--instances mdkp-n20,er-n20] [--inner qaoa,cvar-vqe,uniform] [--threads 1]
 
 1. qubits: MDKP qubit counts, slack-free Lagrangian (one per item) against the slack QUBO of
    ``MDKP.to_qubo`` and against qiskit-optimization's inequality-to-equality + integer-to-binary
@@ -8,11 +9,13 @@
    when absent) and generated instances; then the depth and CX count of the QAOA circuit of
    each encoding of the quality instances.
 2. quality: every multiplier method x {QAOA, CVaR-VQE} x {lagrangian, slack} on small MDKP,
-   MIS, TSP and QAP instances, five seeds, each run through ``solve()`` (so every solution is
-   verified by the problem's own ``check``); optimum by enumeration. A control row runs the same
-   loop on uniformly random bitstrings ("uniform") to show what the repair alone achieves.
+   MIS, TSP and QAP instances up to 20 qubits, five seeds, both on the fast simulators
+   (CVaR-VQE: ``backend="fast"``), each run through ``solve()`` (so every solution is verified
+   by the problem's own ``check``); optimum by enumeration. A control row runs the same loop on
+   uniformly random bitstrings ("uniform") to show what the repair alone achieves.
 3. speed: one QAOA (p = 2) energy evaluation on dense 20- and 24-qubit QUBOs with Aer
-   EstimatorV2, Aer statevector + the diagonal, and the fast torch simulator.
+   EstimatorV2, Aer statevector + the diagonal, and the fast simulator (its numba CPU kernel,
+   and its torch kernel for comparison).
 """
 
 from __future__ import annotations
@@ -39,12 +42,11 @@ from solvers import solve  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "benchmarks"
 QUBIT_BUDGET = 20  # largest encoding the quality benchmark simulates
-VQE_BUDGET = 12  # CVaR-VQE runs on Aer; beyond 12 qubits it is too slow for this benchmark
-LARGE = 17  # from this many qubits on, fewer seeds (QAOA at 20 qubits costs ~0.1-0.7 s/energy)
-LARGE_SEEDS = 2
+INNERS = ("qaoa", "cvar-vqe", "uniform")
 INNER = {
     "qaoa": {"reps": 2, "maxiter": 60},
-    "cvar-vqe": {"ansatz": "real_amplitudes", "reps": 1, "alpha": 0.25, "maxiter": 100},
+    "cvar-vqe": {"ansatz": "real_amplitudes", "reps": 1, "alpha": 0.25, "maxiter": 100,
+                 "backend": "fast"},
 }
 LOOP = {"max_iterations": 8, "patience": 3}
 
@@ -150,37 +152,38 @@ def run_one(problem, inner, encoding, multipliers, seed, reference):
             "time": time.perf_counter() - start}
 
 
-def quality_part(quick: bool, seeds: int) -> None:
+def quality_part(quick: bool, seeds: int, instances=None, inners=INNERS) -> None:
+    """``instances``: run only those whose name contains one of these strings (None: all)."""
     rows, totals = [], defaultdict(list)
     for problem in quality_instances(quick):
+        if instances and not any(part in problem.name for part in instances):
+            continue
         kind = type(problem).__name__
         reference = feasible_optimum(make_encoding(problem)).objective
-        for inner in ("qaoa", "cvar-vqe", "uniform"):
+        for inner in inners:
             for encoding in ("lagrangian", "slack"):
                 qubits = make_encoding(problem, encoding).num_qubits
                 label = (problem.name, qubits, inner, encoding)
-                budget = VQE_BUDGET if inner == "cvar-vqe" else QUBIT_BUDGET
                 if inner == "uniform" and encoding == "slack":
                     continue
-                if qubits > budget:
-                    rows.append((*label, "-", f"not run: {qubits} qubits > {budget}-qubit budget"))
+                if qubits > QUBIT_BUDGET:
+                    rows.append((*label, "-",
+                                 f"not run: {qubits} qubits > {QUBIT_BUDGET}-qubit budget"))
                     continue
                 methods = METHODS if encoding == "lagrangian" else (None,)
                 if inner == "uniform":
                     methods = ("subgradient",)
-                count = min(seeds, LARGE_SEEDS) if qubits >= LARGE else seeds
                 for multipliers in methods:
                     runs = [run_one(problem, inner, encoding, multipliers, seed, reference)
-                            for seed in range(count)]
+                            for seed in range(seeds)]
                     rows.append((*label, multipliers or "-", runs))
                     if inner == "qaoa" and encoding == "lagrangian":
                         totals[kind] += runs
                     print(f"  done {problem.name} {inner} {encoding} {multipliers} "
                           f"{sum(r['time'] for r in runs):.1f}s", file=sys.stderr, flush=True)
-    print(f"{seeds} seeds per row ({LARGE_SEEDS} from {LARGE} qubits on); "
-          f"QAOA p={INNER['qaoa']['reps']} (COBYLA, "
+    print(f"{seeds} seeds per row; QAOA p={INNER['qaoa']['reps']} (COBYLA, "
           f"{INNER['qaoa']['maxiter']} evaluations per solve, fast simulator); CVaR-VQE "
-          f"RealAmplitudes reps 1, alpha {INNER['cvar-vqe']['alpha']} (Aer statevector, "
+          f"RealAmplitudes reps 1, alpha {INNER['cvar-vqe']['alpha']} (fast simulator, "
           f"{INNER['cvar-vqe']['maxiter']} evaluations per solve); loop {LOOP}; 1024 final "
           "shots; P(opt), P(feas): mass of the final sampled distribution (raw, no repair)\n")
     print("| instance | qubits | inner | encoding | multipliers | runs | feasible % | optimum % "
@@ -231,21 +234,26 @@ def speed_part(sizes, threads: int) -> None:
 
     gammas, betas = [0.4, 0.7], [-0.6, -0.3]
     print(f"torch {torch.__version__}, {torch.get_num_threads()} torch threads, Aer threads "
-          f"{threads or 'all'}, device {'cuda' if torch.cuda.is_available() else 'cpu'}; "
-          "one QAOA p=2 energy evaluation after one warm-up call (fast simulator: mean of 3)\n")
+          f"{threads or 'all'}, numba kernel 1 thread, torch kernel on the CPU; one QAOA p=2 "
+          "energy evaluation after one warm-up call (numba kernel: mean of 3)\n")
     print("| qubits | Pauli terms | Aer EstimatorV2 s | Aer statevector + diagonal s "
-          "| fast simulator s | speed-up vs EstimatorV2 | cost vector s | one state pass s "
-          "| fast / (p·n passes) |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| fast simulator (numba) s | speed-up vs EstimatorV2 | torch kernel s "
+          "| cost vector s | one state pass s | fast / (p·n passes) |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n in sizes:
         qubo = dense_qubo(n)
         operator, offset = qubo_to_ising(qubo)
         circuit = qaoa_circuit(operator, reps=2)
         values = qaoa_values(circuit, gammas, betas)
         build, costs = timed(lambda: cost_vector(qubo))
-        simulator = DiagonalQAOA(costs)
-        simulator.expectation(gammas, betas)  # warm-up (allocations)
+        simulator = DiagonalQAOA(costs, device="cpu")
+        simulator.expectation(gammas, betas)  # warm-up (numba cache load, buffer)
         fast, energy = timed(lambda: simulator.expectation(gammas, betas), repeat=3)
+        torch_kernel = DiagonalQAOA(costs, device="cpu", kernel="torch")
+        torch_kernel.expectation(gammas, betas)  # warm-up (allocations)
+        slow, torch_energy = timed(lambda: torch_kernel.expectation(gammas, betas))
+        assert abs(torch_energy - energy) < 1e-10 * max(1.0, abs(energy)), (torch_energy, energy)
+        del torch_kernel
         runner = AerRunner(circuit, "statevector", threads=threads)
         aer_call = lambda: float(runner.distribution(values)[1] @ costs)  # noqa: E731
         aer_call()  # warm-up
@@ -263,7 +271,8 @@ def speed_part(sizes, threads: int) -> None:
         one_pass, _ = timed(lambda: psi.mul_(1.0), repeat=5)
         model = 2 * n * one_pass
         print(f"| {n} | {len(operator)} | {est:.2f} | {aer_sv:.2f} | {fast:.3f} "
-              f"| {est / fast:.0f}x | {build:.2f} | {one_pass:.4f} | {fast / model:.2f} |",
+              f"| {est / fast:.0f}x | {slow:.3f} | {build:.2f} | {one_pass:.4f} "
+              f"| {fast / model:.2f} |",
               flush=True)
         del psi, simulator, costs, runner
 
@@ -274,6 +283,11 @@ def main() -> None:
                         help="tiny instances, two seeds, speed at 16 and 20 qubits")
     parser.add_argument("--part", default="qubits,quality,speed")
     parser.add_argument("--seeds", type=int, default=None, help="default 5 (2 with --quick)")
+    parser.add_argument("--instances", default=None,
+                        help="quality: only instances whose name contains one of these "
+                             "comma-separated strings")
+    parser.add_argument("--inner", default=",".join(INNERS),
+                        help=f"quality: inner solvers to run (default {','.join(INNERS)})")
     parser.add_argument("--threads", type=int, default=None,
                         help="CPU threads for torch and Aer (default: their own choice)")
     args = parser.parse_args()
@@ -291,7 +305,9 @@ def main() -> None:
         circuits_part(args.quick)
     if "quality" in parts:
         print("\n## 2. Quality on simulator-sized instances\n")
-        quality_part(args.quick, seeds)
+        quality_part(args.quick, seeds,
+                     args.instances.split(",") if args.instances else None,
+                     tuple(args.inner.split(",")))
     if "speed" in parts:
         print("\n## 3. Speed of one QAOA energy evaluation\n")
         speed_part((16, 20) if args.quick else (20, 24), args.threads or 0)

@@ -20,6 +20,7 @@ from problems.compiled import QUBO
 from quantum.backends import AER_METHODS, AerRunner, check_backend, check_qubits
 from quantum.circuits import ANSATZE, hardware_efficient, qaoa_circuit, qaoa_values
 from quantum.ising import cost_vector, index_to_bits, qubo_to_ising
+from quantum.real_amplitudes import RealAmplitudesSimulator
 from quantum.samples import Samples, unique_samples
 from quantum.simulator import DiagonalQAOA, ProductQAOA
 
@@ -252,6 +253,9 @@ class QAOA(_Variational):
 class VQE(_Variational):
     """VQE on a hardware-efficient ansatz; ``alpha < 1`` makes it CVaR-VQE.
 
+    Runs on Aer (``backend="statevector"`` by default); ``backend="fast"`` trains the real
+    ``real_amplitudes`` ansatz on ``RealAmplitudesSimulator`` instead (same energies to 1e-12).
+
     >>> q = QUBO(Q=np.array([[-1.0, 2.0], [2.0, -1.0]]), offset=0.0, names=("a", "b"),
     ...          decode=None)
     >>> s = VQE(ansatz="real_amplitudes", reps=1, alpha=0.5, maxiter=80, seed=0).run(q)
@@ -260,17 +264,19 @@ class VQE(_Variational):
     """
 
     name = "vqe"
+    backends = ("fast",) + AER_METHODS
 
     def __init__(self, *, ansatz: str = "efficient_su2", reps: int = 1, alpha: float = 1.0,
                  optimizer: str = "COBYLA", maxiter: int = 150, backend: str = "statevector",
                  shots: int | None = None, final_shots: int = 1024, noise=None, seed: int = 0):
-        if backend == "fast":
-            raise ValueError("the fast simulator handles only QAOA (diagonal cost layers); "
-                             f"VQE runs on Aer: backend one of {', '.join(AER_METHODS)}")
-        super().__init__(alpha=alpha, optimizer=optimizer, maxiter=maxiter, backend=backend,
-                         shots=shots, final_shots=final_shots, noise=noise, seed=seed)
         if ansatz not in ANSATZE:
             raise ValueError(f"unknown ansatz {ansatz!r}; choose one of {', '.join(ANSATZE)}")
+        if backend == "fast" and ansatz != "real_amplitudes":
+            raise ValueError("the fast simulator handles QAOA and the real_amplitudes ansatz "
+                             f"only; VQE with {ansatz!r} runs on Aer: backend one of "
+                             f"{', '.join(AER_METHODS)}")
+        super().__init__(alpha=alpha, optimizer=optimizer, maxiter=maxiter, backend=backend,
+                         shots=shots, final_shots=final_shots, noise=noise, seed=seed)
         if not isinstance(reps, int) or isinstance(reps, bool) or reps < 1:
             raise ValueError(f"ansatz reps must be a positive integer, got {reps!r}")
         self.ansatz = ansatz
@@ -284,3 +290,26 @@ class VQE(_Variational):
         """Uniform random angles in [−π, π)."""
         return self.rng.uniform(-np.pi, np.pi, size=num_parameters)
 
+    def run(self, qubo: QUBO, initial: np.ndarray | None = None) -> Samples:
+        if self.backend != "fast":
+            return super().run(qubo, initial)
+        n = qubo.num_variables
+        self.check(n)
+        scale = energy_scale(qubo)
+        simulator = RealAmplitudesSimulator(cost_vector(qubo) / scale, self.reps)
+        self.rng.integers(2**31)  # the Aer path's simulator seed: same stream, same start
+
+        def objective(theta):
+            if self.alpha >= 1.0:
+                return simulator.expectation(theta)
+            return simulator.cvar(theta, self.alpha)
+
+        start = self._start(initial, simulator.num_parameters)
+        theta, calls = _minimise(objective, start, self.optimizer, self.maxiter,
+                                 warm=initial is not None and len(initial) == len(start))
+        value = objective(theta) * scale
+        probabilities = simulator.probabilities(theta)
+        states = self.rng.choice(probabilities.size, size=self.final_shots,
+                                 p=probabilities / probabilities.sum())
+        return unique_samples(index_to_bits(states, n), params=theta, value=value,
+                              evaluations=calls + 1, shots=self.final_shots)

@@ -7,7 +7,7 @@ from problems.compiled import QUBO
 from quantum.backends import AerRunner
 from quantum.circuits import qaoa_circuit, qaoa_values
 from quantum.ising import cost_vector, qubo_to_ising
-from quantum.simulator import DiagonalQAOA, ProductQAOA, cvar_from_distribution
+from quantum.simulator import DiagonalQAOA, ProductQAOA, _evolve, cvar_from_distribution
 
 
 def random_qubo(n, seed):
@@ -36,6 +36,45 @@ def test_fast_simulator_matches_aer_to_1e9(n, reps, seed):
         simulator.expectation(gammas, betas), abs=1e-9)
 
 
+@pytest.mark.parametrize("n,reps,seed", [(1, 1, 0), (2, 3, 1), (3, 2, 2), (5, 1, 3), (13, 2, 4),
+                                         (14, 1, 5), (16, 2, 6)])
+def test_numba_kernel_equals_torch_kernel(n, reps, seed):
+    rng = np.random.default_rng(seed)
+    costs = rng.normal(size=1 << n) * 3.0
+    gammas, betas = rng.uniform(-2, 2, reps), rng.uniform(-2, 2, reps)
+    numba = DiagonalQAOA(costs, device="cpu")
+    reference = DiagonalQAOA(costs, device="cpu", kernel="torch")
+    assert numba.kernel == "numba"
+    psi = reference.state(gammas, betas).numpy()
+    assert np.abs(numba.state(gammas, betas).numpy() - psi).max() < 1e-12
+    assert numba.expectation(gammas, betas) == pytest.approx(
+        reference.expectation(gammas, betas), abs=1e-12)
+    assert numba.expectation(gammas, betas) == pytest.approx(  # reused buffer
+        reference.expectation(gammas, betas), abs=1e-12)
+    assert numba.cvar(gammas, betas, 0.3) == pytest.approx(
+        reference.cvar(gammas, betas, 0.3), abs=1e-12)
+
+
+@pytest.mark.parametrize("n", [1, 3, 5, 7, 10])
+@pytest.mark.parametrize("blocking", [(1, 1, 0), (2, 3, 1), (3, 2, 2), (2, 2, 4), (4, 5, 0)])
+def test_numba_cache_blocking_is_exact(n, blocking):
+    """Tiny blocks exercise every sweep shape (odd groups, rows shorter than the low block)."""
+    rng = np.random.default_rng(n)
+    costs = rng.normal(size=1 << n)
+    gammas, betas = rng.uniform(-1, 1, 2), rng.uniform(-1, 1, 2)
+    reference = DiagonalQAOA(costs, device="cpu", kernel="torch").state(gammas, betas).numpy()
+    psi = np.empty(1 << n, dtype=np.complex128)
+    energy = _evolve(psi, costs, gammas, betas, True, *blocking)
+    assert np.abs(psi - reference).max() < 1e-12
+    assert energy == pytest.approx(float(np.abs(reference) ** 2 @ costs), abs=1e-12)
+
+
+def test_numba_kernel_without_layers_is_the_uniform_state():
+    simulator = DiagonalQAOA(np.arange(8.0), device="cpu")
+    assert np.allclose(simulator.state([], []).numpy(), 8 ** -0.5)
+    assert simulator.expectation([], []) == pytest.approx(3.5)
+
+
 def test_cvar_is_the_mean_of_the_best_tail():
     costs = torch.tensor([4.0, 1.0, 3.0, 2.0], dtype=torch.float64)
     probabilities = torch.tensor([0.1, 0.2, 0.3, 0.4], dtype=torch.float64)
@@ -56,6 +95,10 @@ def test_simulator_cvar_below_expectation_and_bad_inputs():
         DiagonalQAOA(np.array([0.0, np.nan]))
     with pytest.raises(ValueError, match="as many gammas as betas"):
         simulator.expectation([0.1, 0.2], [0.3])
+    with pytest.raises(ValueError, match="unknown kernel"):
+        DiagonalQAOA(np.zeros(4), device="cpu", kernel="numpy")
+    with pytest.raises(ValueError, match="CPU only"):
+        DiagonalQAOA(np.zeros(4), device="meta", kernel="numba")
 
 
 def test_product_simulator_matches_the_full_state_on_linear_costs():

@@ -41,6 +41,17 @@ def test_cvar_vqe_samples_the_ground_state():
     assert samples.weights.sum() == pytest.approx(1.0) and samples.shots == 1024
 
 
+def test_cvar_vqe_trains_alike_on_the_fast_simulator_and_on_aer():
+    qubo = random_qubo(6, 5)
+    options = dict(ansatz="real_amplitudes", reps=2, alpha=0.25, maxiter=60, seed=3)
+    fast = VQE(backend="fast", **options).run(qubo)
+    aer = VQE(**options).run(qubo)
+    assert fast.evaluations == aer.evaluations
+    assert fast.value == pytest.approx(aer.value, abs=1e-9)
+    assert np.allclose(fast.params, aer.params, atol=1e-9)
+    assert fast.shots == 1024 and fast.weights.sum() == pytest.approx(1.0)
+
+
 def test_shot_based_training_counts_shots():
     samples = QAOA(reps=1, maxiter=10, backend="statevector", shots=100, final_shots=50,
                    seed=0).run(random_qubo(4, 3))
@@ -60,7 +71,7 @@ def test_bad_arguments_are_refused_before_simulation():
         QAOA(optimizer="adam")
     with pytest.raises(ValueError, match="alpha"):
         VQE(alpha=1.5)
-    with pytest.raises(ValueError, match="fast simulator handles only QAOA"):
+    with pytest.raises(ValueError, match="fast simulator handles QAOA and the real_amplitudes"):
         VQE(backend="fast")
     with pytest.raises(ValueError, match="shots apply to the Aer backends"):
         QAOA(shots=100)
