@@ -21,6 +21,7 @@ def no_simulation(monkeypatch):
 
     monkeypatch.setattr(quantum.variational, "DiagonalQAOA", refuse)
     monkeypatch.setattr(quantum.variational, "AerRunner", refuse)
+    monkeypatch.setattr(quantum.variational, "RealAmplitudesSimulator", refuse)
 
 
 @pytest.mark.parametrize("kind", SMALL)
