@@ -33,6 +33,7 @@ import torch  # noqa: E402
 
 from learned import gnn, heatmaps  # noqa: E402
 from learned.candidates import knn  # noqa: E402
+from learned.checkpoint_io import save_network  # noqa: E402
 from learned.fit_knn_prior import lkh_tour  # noqa: E402
 from problems import TSP  # noqa: E402
 
@@ -41,11 +42,10 @@ FLOOR = 1e-6
 
 def untrained_checkpoint(folder: Path) -> Path:
     """The shipped GNN's architecture with fresh weights (torch seed 0), saved as a checkpoint."""
-    state = torch.load(gnn.CHECKPOINT, map_location="cpu", weights_only=True)
+    shipped = gnn.load_model(device="cpu")
     torch.manual_seed(0)
-    model = gnn.EdgeGNN(**state["config"])
     path = folder / "untrained_gnn.pt"
-    torch.save({"config": state["config"], "model": model.state_dict()}, path)
+    save_network(gnn.EdgeGNN(**shipped.config), path)
     return path
 
 

@@ -28,6 +28,8 @@ import torch
 from torch import nn
 from torch_geometric.utils import scatter
 
+from learned.checkpoint_io import load_network
+
 CHECKPOINT = Path(__file__).with_name("checkpoints") / "udc_tsp_gnn.pt"
 SCALE_NEIGHBOURS = 8  # the local scale s_i is the mean distance to this many nearest neighbours
 RANK_SCALE = 16.0  # neighbour ranks enter as rank / RANK_SCALE
@@ -151,13 +153,7 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
 @functools.lru_cache(maxsize=4)
 def load_model(path: str = str(CHECKPOINT), device: str = "cpu") -> EdgeGNN:
     """The trained ``EdgeGNN`` from a checkpoint written by ``learned.train_udc_tsp`` (cached)."""
-    if not Path(path).is_file():
-        raise FileNotFoundError(f"GNN checkpoint {path} is missing; train it with "
-                                "`python -m learned.train_udc_tsp gnn`")
-    state = torch.load(path, map_location=device, weights_only=True)
-    model = EdgeGNN(**state["config"])
-    model.load_state_dict(state["model"])
-    return model.to(device).eval()
+    return load_network(EdgeGNN, path, device, "python -m learned.train_udc_tsp gnn")
 
 
 def predict_edge_scores(coords: np.ndarray, neighbors: np.ndarray,

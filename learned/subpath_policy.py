@@ -28,6 +28,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from learned.checkpoint_io import load_network
+
 CHECKPOINT = Path(__file__).with_name("checkpoints") / "udc_tsp_subpath.pt"
 CLIP = 10.0  # logits are CLIP * tanh(compatibility), as in Kool et al.
 # The eight symmetries of the unit square, as (swap x/y, flip x, flip y).
@@ -185,13 +187,7 @@ def make_generator(seed: int, device: torch.device | str = "cpu") -> torch.Gener
 @functools.lru_cache(maxsize=4)
 def load_policy(path: str = str(CHECKPOINT), device: str = "cpu") -> SubpathPolicy:
     """The trained ``SubpathPolicy`` from a checkpoint of ``learned.train_udc_tsp`` (cached)."""
-    if not Path(path).is_file():
-        raise FileNotFoundError(f"sub-path policy checkpoint {path} is missing; train it with "
-                                "`python -m learned.train_udc_tsp policy`")
-    state = torch.load(path, map_location=device, weights_only=True)
-    model = SubpathPolicy(**state["config"])
-    model.load_state_dict(state["model"])
-    return model.to(device).eval()
+    return load_network(SubpathPolicy, path, device, "python -m learned.train_udc_tsp policy")
 
 
 def solve_subpaths(policy: SubpathPolicy, xy: np.ndarray, samples: int = 8,

@@ -57,6 +57,7 @@ from torch_geometric.utils import softmax as group_softmax
 
 from learned import gnn, subpath_policy, udc
 from learned.candidates import knn
+from learned.checkpoint_io import save_network
 
 K_CHOICES = (8, 12, 16, 20, 24)
 LKH_SCALE = 1e5  # unit-square distances become integers with 5 decimals for LKH
@@ -210,7 +211,7 @@ def train_gnn(args) -> None:
               f"{(time.perf_counter() - start) / 60:8.1f}", flush=True)
         if val_loss < best_loss:
             best_loss = val_loss
-            _save(model, args.out or gnn.CHECKPOINT, epoch=epoch, val_loss=val_loss,
+            save_network(model, args.out or gnn.CHECKPOINT, epoch=epoch, val_loss=val_loss,
                   seed=args.seed)
         if minutes > args.minutes:
             print(f"stopping: {args.minutes} CPU-minute budget reached", flush=True)
@@ -300,7 +301,7 @@ def train_policy(args) -> None:
               f"{(time.perf_counter() - start) / 60:8.1f}", flush=True)
         if gap < best_gap:
             best_gap = gap
-            _save(model, args.out or subpath_policy.CHECKPOINT, stage=stage, epoch=epoch,
+            save_network(model, args.out or subpath_policy.CHECKPOINT, stage=stage, epoch=epoch,
                   val_gap=gap, seed=args.seed)
         return minutes
 
@@ -396,12 +397,6 @@ def _cached(folder: Path | None, name: str, compute) -> list[np.ndarray]:
         Path(folder).mkdir(parents=True, exist_ok=True)
         np.savez(Path(folder) / name, **{f"a{i}": v for i, v in enumerate(values)})
     return values
-
-
-def _save(model, path, **meta) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save({"config": model.config, "model": model.state_dict(), **meta}, path)
 
 
 def main(argv=None) -> None:
