@@ -13,7 +13,11 @@ Columns:
 * ablation of dividing: ``ri+both`` starts from a random-insertion tour instead of the GNN;
   ``gnn init`` / ``ri init`` are the two initial tours before any conquering;
 * ablations of conquering on the same sub-paths: ``local`` (2-opt/Or-opt only, no policy)
-  and ``policy`` (the learned sub-solver only, no 2-opt/Or-opt).
+  and ``policy`` (the learned sub-solver only, no 2-opt/Or-opt);
+* ``no polish``: the full method without the whole-tour 2-opt/Or-opt between rounds
+  (``polish_tour=False``), i.e. sub-path conquering and reunion alone, as in UDC.
+
+All variants but ``no polish`` polish the whole tour between rounds.
 
 Gaps are to the references of ``bench/tsp_sets.py`` (the same as the MCTS benchmark): an
 LKH-3 run per TSP-500/1000 instance, the published LKH-3 mean for TSP-10000, the TSPLIB optimum.
@@ -43,7 +47,7 @@ TSPLIB = ("eil51", "berlin52", "st70", "kroA100", "kroC100", "ch150", "a280", "p
           "pcb3038", "fnl4461", "rl5915")
 TARGETS = {"TSP-500": 3.0, "TSP-1000": 3.0, "TSP-10000": 6.0}
 VARIANTS = {"udc": {}, "ri+both": {"init": "random_insertion"}, "local": {"conquer": "local"},
-            "policy": {"conquer": "policy"}}
+            "policy": {"conquer": "policy"}, "no polish": {"polish_tour": False}}
 
 
 def run(problem, budget, ablations, ortools):
@@ -91,7 +95,7 @@ def main() -> None:
     ablations, ortools = not args.no_ablations, not args.no_ortools
     solve(TSP.random(200, seed=1), "udc", rounds=1)  # load both networks and compile numba
     columns = ["udc"] + (["ortools"] if ortools else []) + \
-        (["gnn init", "ri init", "ri+both", "local", "policy"] if ablations else [])
+        (["gnn init", "ri init", "ri+both", "local", "policy", "no polish"] if ablations else [])
     print(f"UDC benchmark, {args.budget:g}·N s per instance and method, 1 thread\n")
     print("| set | instance | n | reference | ref value | budget s | rounds | "
           + " | ".join(f"{c} gap %" for c in columns) + " | udc s |")

@@ -6,15 +6,20 @@ Large-Scale Combinatorial Optimization Problems" (NeurIPS 2024):
 1. **Dividing.** The edge-scoring GNN (``learned.gnn``) scores the k-nearest-neighbour
    graph; ``fragment_insertion_tour`` keeps the edges it is confident about, best first,
    under the tour constraint (degree at most 2, no early cycle), and inserts the resulting
-   paths into one tour at their cheapest places (``greedy_edge_tour``, the plain greedy
-   decoder, joins them by their nearest free ends instead).
+   paths into one tour at their cheapest places next to their ends' nearest neighbours
+   (``greedy_edge_tour``, the plain greedy decoder, joins them by their nearest free ends
+   instead).
 2. **Conquering.** The tour is cut into sub-paths of ``subpath_len`` cities; each is an open
    path whose two end cities stay fixed. All sub-paths of a round are re-solved in one
    batched forward pass of the sub-path policy (``learned.subpath_policy``) and/or polished
    by 2-opt and Or-opt (``conquer=``); a segment is replaced only when it gets shorter, so
    the tour never lengthens.
 3. **Reunion.** Each round shifts the cut points by about ``subpath_len / 2``, so the
-   borders of one round lie inside the sub-paths of the next.
+   borders of one round lie inside the sub-paths of the next. After dividing and after each
+   improving round, 2-opt and Or-opt over the whole tour (``solvers.local_search``, moves
+   towards each city's 10 nearest neighbours) make the moves that cross sub-path borders
+   or join stretches far apart in tour order, which no sub-path can (``polish_tour``; an
+   addition to UDC, measured as an ablation in ``bench/tsp_udc.py``).
 
 Everything is O(N·k) in memory: no N×N array is ever built.
 
@@ -41,6 +46,7 @@ from learned.candidates import knn
 CONQUER_MODES = ("both", "policy", "local")
 INIT_MODES = ("gnn", "random_insertion")
 DIVIDE_THRESHOLD = 0.6  # chosen on generated 1000-city instances, see docs/udc_training.md
+EXACT_INSERTION_LIMIT = 20_000  # above this many cities, insert fragments beside neighbours
 
 
 def tour_length(coords: np.ndarray, tour: np.ndarray) -> float:
@@ -81,16 +87,20 @@ def greedy_edge_tour(coords: np.ndarray, neighbors: np.ndarray, scores: np.ndarr
 
 
 def fragment_insertion_tour(coords: np.ndarray, neighbors: np.ndarray, scores: np.ndarray,
-                            threshold: float = 1.0, seed: int = 0) -> np.ndarray:
+                            threshold: float = 1.0, seed: int = 0,
+                            exact_limit: int = EXACT_INSERTION_LIMIT) -> np.ndarray:
     """Decode a tour from edge scores: confident edges make paths, insertion places the paths.
 
     Edges whose symmetrised score ``s_ij + s_ji`` is at least ``threshold`` are kept in
     score order under the tour constraint (degree at most 2, no cycle); they form paths
     ("fragments", single cities included). The fragments are then inserted in random order,
-    each at the cheapest place and orientation in the growing tour (O(N·fragments) time,
-    O(N) memory). Local structure comes from the scores, global structure from insertion;
-    without any kept edge this is random insertion. With rows of scores summing to 1, a
-    threshold of 1 keeps roughly the edges both ends agree on.
+    each at the cheapest place and orientation in the growing tour: among all placed edges
+    up to ``exact_limit`` cities (O(N·fragments) time), beyond that among the edges beside
+    the placed ``neighbors`` of the fragment's two ends (O(N·k) time: a second for 100,000
+    cities instead of minutes). Memory is O(N). Local structure comes from the scores,
+    global structure from insertion; without any kept edge (and up to ``exact_limit``) this
+    is random insertion. With rows of scores summing to 1, a threshold of 1 keeps roughly
+    the edges both ends agree on.
 
     >>> c = np.random.default_rng(0).random((50, 2))
     >>> nb = knn(c, 8)
@@ -99,14 +109,16 @@ def fragment_insertion_tour(coords: np.ndarray, neighbors: np.ndarray, scores: n
     """
     state = _score_links(coords, neighbors, scores, threshold=threshold)
     order = np.random.default_rng(seed).permutation(len(coords)).astype(np.int64)
+    near = neighbors if len(coords) > exact_limit else neighbors[:, :0]
     return _insert_fragments(np.ascontiguousarray(coords, dtype=np.float64), state.adj,
-                             state.deg, order)
+                             state.deg, order, np.ascontiguousarray(near, dtype=np.int64))
 
 
 def random_insertion_tour(coords: np.ndarray, seed: int = 0) -> np.ndarray:
-    """Random insertion: cities in random order, each at its cheapest place (O(N²) time, O(N) memory).
+    """Random insertion: cities in random order, each at its cheapest place (O(N²) time).
 
-    The same insertion as ``fragment_insertion_tour`` with every fragment a single city.
+    The same insertion as ``fragment_insertion_tour`` with every fragment a single city;
+    O(N) memory.
 
     >>> c = np.random.default_rng(0).random((30, 2))
     >>> sorted(random_insertion_tour(c, seed=1).tolist()) == list(range(30))
@@ -115,7 +127,7 @@ def random_insertion_tour(coords: np.ndarray, seed: int = 0) -> np.ndarray:
     state = _LinkState(len(coords))
     order = np.random.default_rng(seed).permutation(len(coords)).astype(np.int64)
     return _insert_fragments(np.ascontiguousarray(coords, dtype=np.float64), state.adj,
-                             state.deg, order)
+                             state.deg, order, np.zeros((len(coords), 0), dtype=np.int64))
 
 
 def polish_subpaths(coords: np.ndarray, tour: np.ndarray, starts: np.ndarray,
@@ -139,7 +151,7 @@ def udc_tsp(coords: np.ndarray, *, time_limit: float | None = None, seed: int = 
             rounds: int | None = None, subpath_len: int = 100, k: int = 16,
             init: str = "gnn", conquer: str = "both", samples: int = 8,
             device: str = "auto", patience: int = 100, threshold: float = DIVIDE_THRESHOLD,
-            threads: int | None = 1) -> tuple[np.ndarray, tuple, dict]:
+            threads: int | None = 1, polish_tour: bool = True) -> tuple[np.ndarray, tuple, dict]:
     """Divide, conquer and reunite: a TSP tour of ``coords``.
 
     Parameters
@@ -162,12 +174,15 @@ def udc_tsp(coords: np.ndarray, *, time_limit: float | None = None, seed: int = 
     threads : torch CPU threads during the call (restored afterwards); None keeps torch's
         setting. One thread is much faster on a busy machine, where threads wait on
         each other.
+    polish_tour : 2-opt/Or-opt over the whole tour after dividing and after every improving
+        round (``False``: conquering and reunion alone, the ablation).
 
     Returns
     -------
     tour : (N,) int64 permutation.
     trace : ((seconds, length), ...) after dividing and after each improving round.
-    info : dict with the initial length, rounds done, time spent dividing and conquering.
+    info : dict with the initial length (before any polishing), rounds done, time spent
+        dividing (polishing included) and conquering.
 
     >>> c = np.random.default_rng(3).random((120, 2))
     >>> tour, trace, info = udc_tsp(c, rounds=3, seed=1, conquer="local")
@@ -181,17 +196,18 @@ def udc_tsp(coords: np.ndarray, *, time_limit: float | None = None, seed: int = 
         torch.set_num_threads(threads)
     try:
         return _udc(coords, time_limit, seed, rounds, subpath_len, k, init, conquer, samples,
-                    device, patience, threshold)
+                    device, patience, threshold, polish_tour)
     finally:
         torch.set_num_threads(previous)
 
 
 def _udc(coords, time_limit, seed, rounds, subpath_len, k, init, conquer, samples, device,
-         patience, threshold):
+         patience, threshold, polish_tour):
     start = time.perf_counter()
     coords = gnn.check_coords(coords)
     n = len(coords)
-    _check_options(n, time_limit, rounds, subpath_len, k, init, conquer, samples, patience)
+    _check_options(n, time_limit, rounds, subpath_len, k, init, conquer, samples, patience,
+                   polish_tour)
     if not isinstance(threshold, (int, float)) or np.isnan(threshold):
         raise ValueError(f"threshold must be a number, got {threshold!r}")
     deadline = np.inf if time_limit is None else start + time_limit
@@ -206,10 +222,14 @@ def _udc(coords, time_limit, seed, rounds, subpath_len, k, init, conquer, sample
         tour = fragment_insertion_tour(coords, neighbors, scores, threshold=threshold, seed=seed)
     else:
         tour = random_insertion_tour(coords, seed=seed)
+    initial = tour_length(coords, tour)
+    whole = _TourPolisher(coords, k) if polish_tour and n >= 8 else None
+    if whole is not None:
+        tour = whole(tour)
     length = tour_length(coords, tour)
     divided = time.perf_counter() - start
     trace = [(divided, length)]
-    info = {"init": init, "conquer": conquer, "initial_length": length, "divide_s": divided}
+    info = {"init": init, "conquer": conquer, "initial_length": initial, "divide_s": divided}
 
     length_sub = min(subpath_len, n)
     policy = None
@@ -227,9 +247,10 @@ def _udc(coords, time_limit, seed, rounds, subpath_len, k, init, conquer, sample
         if conquer != "policy":
             saved += polish_subpaths(coords, tour, starts, lengths)
         if policy is not None:
-            for size in np.unique(lengths):
-                saved += policy_round(coords, tour, starts[lengths == size], int(size), policy,
-                                       samples, generator, polish=conquer == "both")
+            saved += policy_round(coords, tour, starts, lengths, policy, samples, generator,
+                                  polish=conquer == "both")
+        if whole is not None and saved > 0:
+            tour = whole(tour)
         done += 1
         last_round = time.perf_counter() - round_start
         offset = (offset + length_sub // 2 + int(rng.integers(max(1, length_sub // 10)))) % n
@@ -243,29 +264,39 @@ def _udc(coords, time_limit, seed, rounds, subpath_len, k, init, conquer, sample
     return tour, tuple(trace), info
 
 
-def policy_round(coords: np.ndarray, tour: np.ndarray, starts: np.ndarray, length: int,
-                 policy: subpath_policy.SubpathPolicy, samples: int,
+def policy_round(coords: np.ndarray, tour: np.ndarray, starts: np.ndarray,
+                 lengths: np.ndarray | int, policy: subpath_policy.SubpathPolicy, samples: int,
                  generator: torch.Generator | None, polish: bool) -> float:
-    """Conquer the sub-paths of ``length`` cities at tour positions ``starts`` in place.
+    """Conquer the sub-paths at tour positions ``starts`` (``lengths`` cities each) in place.
 
     One batched pass of ``policy`` proposes a path per sub-path (its end cities fixed);
     with ``polish`` the proposal is improved by 2-opt/Or-opt; it replaces the sub-path only
-    when shorter. Returns the length saved (never negative).
+    when shorter. Sub-paths shorter than the longest are padded with copies of their end
+    city, which are dropped from the proposal again (by the triangle inequality, dropping
+    them never lengthens it), so a round is one forward pass whatever its window lengths.
+    Returns the length saved (never negative).
 
     >>> c = np.random.default_rng(0).random((60, 2))
     >>> t = random_insertion_tour(c)
-    >>> saved = policy_round(c, t, np.array([0]), 30, subpath_policy.load_policy(), 4, None, True)
+    >>> policy = subpath_policy.load_policy()
+    >>> saved = policy_round(c, t, np.array([0, 29]), np.array([30, 29]), policy, 4, None, True)
     >>> saved >= 0 and sorted(t.tolist()) == list(range(60))
     True
     """
     n = len(tour)
-    positions = (starts[:, None] + np.arange(length)[None, :]) % n
+    starts = np.asarray(starts, dtype=np.int64)
+    lengths = np.broadcast_to(np.asarray(lengths, dtype=np.int64), starts.shape)
+    steps = np.minimum(np.arange(lengths.max())[None, :], lengths[:, None] - 1)
+    positions = (starts[:, None] + steps) % n
     cities = tour[positions]
     orders = subpath_policy.solve_subpaths(policy, coords[cities], samples=samples,
                                            generator=generator)
+    keep = orders < lengths[:, None] - 1  # the end city and its padding copies are dropped...
+    keep[:, -1] = True  # ...except the fixed end in the last column
+    orders = np.take_along_axis(orders, np.argsort(~keep, axis=1, kind="stable"), axis=1)
     proposal = np.take_along_axis(cities, orders, axis=1)
     return _accept(np.ascontiguousarray(coords, dtype=np.float64), tour, positions,
-                   np.ascontiguousarray(proposal, dtype=np.int64), polish)
+                   np.ascontiguousarray(proposal, dtype=np.int64), lengths.copy(), polish)
 
 
 def cut_points(n: int, offset: int, length: int) -> tuple[np.ndarray, np.ndarray]:
@@ -301,6 +332,26 @@ def _score_links(coords, neighbors, scores, threshold: float) -> "_LinkState":
     state = _LinkState(n)
     state.add(u[order], v[order])
     return state
+
+
+class _TourPolisher:
+    """2-opt and Or-opt over the whole tour, moves towards each city's nearest neighbours."""
+
+    def __init__(self, coords: np.ndarray, k: int):
+        from solvers.local_search import Metric
+
+        n = len(coords)
+        self.metric = Metric.euclidean(np.ascontiguousarray(coords, dtype=np.float64))
+        self.neighbors = knn(coords, min(10, k, n - 1))
+        rows = np.repeat(np.arange(n), self.neighbors.shape[1])
+        self.neighbor_dist = self.metric.distance(rows, self.neighbors.reshape(-1)).reshape(
+            self.neighbors.shape)
+
+    def __call__(self, tour: np.ndarray) -> np.ndarray:
+        from solvers.local_search import two_opt_or_opt
+
+        better, _ = two_opt_or_opt(tour, self.metric, self.neighbors, self.neighbor_dist)
+        return better.astype(np.int64)
 
 
 def _lengths(coords, a, b) -> np.ndarray:
@@ -381,7 +432,7 @@ def _walk(adj):
 
 
 @numba.njit(cache=True)
-def _insert_fragments(coords, adj, deg, order):
+def _insert_fragments(coords, adj, deg, order, near):
     n = len(coords)
     # Each path component, walked from one end: its ends and the successor of every city.
     path_next = np.full(n, -1, dtype=np.int64)
@@ -424,16 +475,21 @@ def _insert_fragments(coords, adj, deg, order):
                 pred[cities[(t + 1) % size]] = cities[t]
         else:
             best, best_u, best_rev = np.inf, -1, False
-            for m in range(count):
-                u = members[m]
-                w = succ[u]
-                base = _dist(coords, u, w)
-                fwd = _dist(coords, u, a) + _dist(coords, b, w) - base
-                rev = _dist(coords, u, b) + _dist(coords, a, w) - base
-                if fwd < best:
-                    best, best_u, best_rev = fwd, u, False
-                if rev < best:
-                    best, best_u, best_rev = rev, u, True
+            if near.shape[1] > 0:  # edges next to the placed neighbours of the two ends
+                for e in range(2):
+                    x = a if e == 0 else b
+                    for r in range(near.shape[1]):
+                        y = near[x, r]
+                        if not placed[y]:
+                            continue
+                        for u in (pred[y], y):
+                            best, best_u, best_rev = _cheaper(coords, u, succ[u], a, b, best,
+                                                              best_u, best_rev)
+            if best_u == -1:  # no placed neighbour (or no neighbour lists): every edge
+                for m in range(count):
+                    u = members[m]
+                    best, best_u, best_rev = _cheaper(coords, u, succ[u], a, b, best, best_u,
+                                                      best_rev)
             u = best_u
             w = succ[u]
             if best_rev:
@@ -455,6 +511,25 @@ def _insert_fragments(coords, adj, deg, order):
         tour[t] = cur
         cur = succ[cur]
     return tour
+
+
+@numba.njit(cache=True)
+def _insertion_costs(coords, u, w, a, b):
+    """Added length of putting the path a..b between u and w: as u-a..b-w, and reversed."""
+    base = _dist(coords, u, w)
+    return (_dist(coords, u, a) + _dist(coords, b, w) - base,
+            _dist(coords, u, b) + _dist(coords, a, w) - base)
+
+
+@numba.njit(cache=True)
+def _cheaper(coords, u, w, a, b, best, best_u, best_rev):
+    """The better of (best, inserting path a..b between u and w forwards / reversed)."""
+    fwd, rev = _insertion_costs(coords, u, w, a, b)
+    if fwd < best:
+        best, best_u, best_rev = fwd, u, False
+    if rev < best:
+        best, best_u, best_rev = rev, u, True
+    return best, best_u, best_rev
 
 
 @numba.njit(cache=True)
@@ -497,10 +572,8 @@ def _two_opt_or_opt(coords, p):
                 for j in range(0, m - 1):
                     if i - 1 <= j <= i + seg - 1:
                         continue
-                    a, b = p[j], p[j + 1]
-                    base = gain + _dist(coords, a, b)
-                    fwd = _dist(coords, a, first) + _dist(coords, last, b) - base
-                    rev = _dist(coords, a, last) + _dist(coords, first, b) - base
+                    fwd, rev = _insertion_costs(coords, p[j], p[j + 1], first, last)
+                    fwd, rev = fwd - gain, rev - gain
                     if fwd < best:
                         best, best_j, best_rev = fwd, j, False
                     if rev < best:
@@ -538,26 +611,29 @@ def _polish_segments(coords, tour, starts, lengths):
 
 
 @numba.njit(cache=True)
-def _accept(coords, tour, positions, proposal, polish):
-    """Write each proposed sub-path (optionally polished) into ``tour`` when it is shorter."""
+def _accept(coords, tour, positions, proposal, lengths, polish):
+    """Write each proposed sub-path (its first ``lengths[s]`` entries, optionally polished)
+    into ``tour`` when it is shorter."""
     saved = 0.0
     for s in range(positions.shape[0]):
-        path = proposal[s].copy()
+        m = lengths[s]
+        path = proposal[s, :m].copy()
         if polish:
             _two_opt_or_opt(coords, path)
-        current = np.empty(positions.shape[1], dtype=np.int64)
-        for t in range(positions.shape[1]):
+        current = np.empty(m, dtype=np.int64)
+        for t in range(m):
             current[t] = tour[positions[s, t]]
         before = _path_length(coords, current)
         after = _path_length(coords, path)
         if after < before - 1e-12 * before:
             saved += before - after
-            for t in range(positions.shape[1]):
+            for t in range(m):
                 tour[positions[s, t]] = path[t]
     return saved
 
 
-def _check_options(n, time_limit, rounds, subpath_len, k, init, conquer, samples, patience):
+def _check_options(n, time_limit, rounds, subpath_len, k, init, conquer, samples, patience,
+                   polish_tour):
     if time_limit is not None and not (isinstance(time_limit, (int, float)) and time_limit > 0
                                        and np.isfinite(time_limit)):
         raise ValueError(f"time_limit must be a positive number of seconds or None, "
@@ -572,3 +648,5 @@ def _check_options(n, time_limit, rounds, subpath_len, k, init, conquer, samples
         raise ValueError(f"init must be one of {INIT_MODES}, got {init!r}")
     if conquer not in CONQUER_MODES:
         raise ValueError(f"conquer must be one of {CONQUER_MODES}, got {conquer!r}")
+    if not isinstance(polish_tour, (bool, np.bool_)):
+        raise ValueError(f"polish_tour must be True or False, got {polish_tour!r}")

@@ -2,9 +2,10 @@
 
 The work happens in ``learned.udc``: a trained edge-scoring GNN builds the initial tour
 (dividing), a trained sub-path policy re-solves sub-paths of ``subpath_len`` cities with
-fixed end points, polished by 2-opt/Or-opt (conquering), and every round shifts the cut
-points (reunion). This adapter checks the problem, picks a time limit and turns the tour
-into an ``Answer``; ``solve()`` then verifies it with the problem's own ``evaluate``.
+fixed end points, polished by 2-opt/Or-opt (conquering), every round shifts the cut
+points (reunion), and 2-opt/Or-opt over the whole tour makes the moves across sub-path
+borders. This adapter checks the problem, picks a time limit and turns the tour into an
+``Answer``; ``solve()`` then verifies it with the problem's own ``evaluate``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from solvers.result import Answer
 def solve_udc(problem, *, time_limit: float | None = None, seed: int = 0,
               rounds: int | None = None, subpath_len: int = 100, device: str = "auto",
               k: int = 16, init: str = "gnn", conquer: str = "both", samples: int = 8,
-              patience: int = 100, threads: int | None = 1) -> Answer:
+              patience: int = 100, threads: int | None = 1, polish_tour: bool = True) -> Answer:
     """UDC on a coordinate TSP: learned dividing, learned conquering, reunion.
 
     Parameters
@@ -39,6 +40,9 @@ def solve_udc(problem, *, time_limit: float | None = None, seed: int = 0,
     samples : policy rollouts per sub-path and round.
     patience : stop after this many rounds in a row without improvement.
     threads : torch CPU threads while it runs (None: leave torch's setting).
+    polish_tour : after dividing and after every improving round, 2-opt/Or-opt over the
+        whole tour towards each city's nearest neighbours, the moves across sub-path borders
+        that conquering cannot make (``False``: the ablation).
 
     Returns
     -------
@@ -62,7 +66,7 @@ def solve_udc(problem, *, time_limit: float | None = None, seed: int = 0,
                                     time_limit=time_limit, seed=seed, rounds=rounds,
                                     subpath_len=subpath_len, k=k, init=init, conquer=conquer,
                                     samples=samples, device=device, patience=patience,
-                                    threads=threads)
+                                    threads=threads, polish_tour=polish_tour)
     info = dict(info, distance="euclidean on coords", edge_weight_type=problem.edge_weight_type)
     if problem.edge_weight_type == "EXACT":
         info["claimed_objective"] = info["length"]

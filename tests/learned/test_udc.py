@@ -35,6 +35,40 @@ def test_fragment_insertion_without_edges_is_random_insertion():
     assert np.array_equal(plain, udc.random_insertion_tour(coords, seed=3))
 
 
+def test_neighbour_insertion_is_about_as_short_as_random_insertion():
+    # Above exact_limit, each fragment is inserted next to its ends' nearest placed
+    # neighbours instead of at the cheapest of all places. That may cost a little, not much.
+    ratios = []
+    for seed in range(5):
+        coords = np.random.default_rng(seed).random((300, 2))
+        neighbors = knn(coords, 16)
+        tour = udc.fragment_insertion_tour(coords, neighbors, np.zeros(neighbors.shape),
+                                           np.inf, seed, exact_limit=0)
+        exact = udc.random_insertion_tour(coords, seed=seed)
+        assert _is_tour(tour, 300)
+        ratios.append(udc.tour_length(coords, tour) / udc.tour_length(coords, exact))
+    assert np.mean(ratios) < 1.04
+
+
+def test_fragment_insertion_scales_to_fifty_thousand_cities():
+    # Only the placed neighbours of a fragment's ends are tried, so this takes about a
+    # second; trying every placed city, as random insertion does, would take minutes.
+    coords = np.random.default_rng(9).random((50_000, 2))
+    neighbors = knn(coords, 8)
+    scores = np.full(neighbors.shape, 1 / 8)
+    tour = udc.fragment_insertion_tour(coords, neighbors, scores, 0.2, seed=0)  # > exact_limit
+    assert _is_tour(tour, 50_000)
+    assert udc.tour_length(coords, tour) < 0.95 * np.sqrt(50_000)  # random insertion: ~0.83
+
+
+def test_whole_tour_polish_only_shortens_the_divided_tour():
+    coords = np.random.default_rng(10).random((400, 2))
+    plain_tour, plain, _ = udc.udc_tsp(coords, rounds=0, polish_tour=False)
+    tour, trace, info = udc.udc_tsp(coords, rounds=0)
+    assert info["initial_length"] == pytest.approx(plain[0][1])
+    assert trace[0][1] < 0.97 * info["initial_length"] and _is_tour(tour, 400)
+
+
 def test_random_insertion_is_a_tour_and_reproducible():
     coords = np.random.default_rng(1).random((300, 2))
     a, b = udc.random_insertion_tour(coords, seed=4), udc.random_insertion_tour(coords, seed=4)
@@ -79,9 +113,7 @@ def test_policy_conquering_never_lengthens_a_polished_tour():
     for offset, polish in ((0, False), (50, True)):
         starts, lengths = udc.cut_points(400, offset, 100)
         before = udc.tour_length(coords, tour)
-        for size in np.unique(lengths):
-            udc.policy_round(coords, tour, starts[lengths == size], int(size), policy, 8,
-                              generator, polish)
+        udc.policy_round(coords, tour, starts, lengths, policy, 8, generator, polish)
         assert _is_tour(tour, 400) and udc.tour_length(coords, tour) <= before + 1e-9
 
 
@@ -119,10 +151,9 @@ def test_learned_sub_solver_improves_random_insertion_windows():
     tour = udc.random_insertion_tour(coords, seed=0)
     before = udc.tour_length(coords, tour)
     starts, lengths = udc.cut_points(1000, 0, 100)
-    saved = sum(udc.policy_round(coords, tour, starts[lengths == m], int(m),
-                                  subpath_policy.load_policy(device="cpu"), 8,
-                                  subpath_policy.make_generator(0), False)
-                for m in np.unique(lengths))
+    saved = udc.policy_round(coords, tour, starts, lengths,
+                             subpath_policy.load_policy(device="cpu"), 8,
+                             subpath_policy.make_generator(0), False)
     assert saved > 0.01 * before and _is_tour(tour, 1000)
 
 
@@ -162,6 +193,7 @@ def test_tiny_instances_work():
     ({"subpath_len": 3}, "subpath_len"), ({"rounds": -1}, "rounds"),
     ({"init": "magic"}, "init"), ({"conquer": "nothing"}, "conquer"),
     ({"samples": 0}, "samples"), ({"device": "tpu"}, "device"), ({"k": 1.5}, "k"),
+    ({"polish_tour": "yes"}, "polish_tour"),
 ])
 def test_bad_options_are_named(options, message):
     with pytest.raises(ValueError, match=message):
@@ -185,3 +217,21 @@ def test_teacher_forced_likelihood_matches_the_rollout():
                                       generator=subpath_policy.make_generator(0))
         again = policy.log_likelihood(xy.repeat_interleave(2, dim=0), orders.reshape(-1, 12))
     assert torch.allclose(logp.reshape(-1), again, atol=1e-4)
+
+
+def test_a_round_of_unequal_windows_keeps_each_window_on_its_own_cities_and_ends():
+    # Windows of 40 and 25 cities share one forward pass: the shorter one is padded with
+    # copies of its end city, which must not leak into the tour.
+    coords = np.random.default_rng(8).random((80, 2))
+    tour = udc.random_insertion_tour(coords, seed=2)
+    before = tour.copy()
+    starts, lengths = np.array([5, 44]), np.array([40, 25])
+    saved = udc.policy_round(coords, tour, starts, lengths, subpath_policy.load_policy(),
+                             8, subpath_policy.make_generator(0), polish=False)
+    assert saved > 0 and _is_tour(tour, 80)
+    for s, m in zip(starts, lengths):
+        window = slice(s, s + m)
+        assert set(tour[window].tolist()) == set(before[window].tolist())
+        assert tour[s] == before[s] and tour[s + m - 1] == before[s + m - 1]
+    outside = np.r_[0:5, 69:80]
+    assert np.array_equal(tour[outside], before[outside])
