@@ -16,10 +16,11 @@ Large-Scale Combinatorial Optimization Problems" (NeurIPS 2024):
    the tour never lengthens.
 3. **Reunion.** Each round shifts the cut points by about ``subpath_len / 2``, so the
    borders of one round lie inside the sub-paths of the next. After dividing and after each
-   improving round, 2-opt and Or-opt over the whole tour (``solvers.local_search``, moves
-   towards each city's 10 nearest neighbours) make the moves that cross sub-path borders
-   or join stretches far apart in tour order, which no sub-path can (``polish_tour``; an
-   addition to UDC, measured as an ablation in ``bench/tsp_udc.py``).
+   improving round an optional ``polish_tour`` function improves the whole tour:
+   ``solvers.udc`` passes 2-opt and Or-opt towards each city's nearest neighbours
+   (``solvers.local_search``), which make the moves that cross sub-path borders or join
+   stretches far apart in tour order, which no sub-path can (an addition to UDC, measured as
+   an ablation in ``bench/tsp_udc.py``).
 
 Everything is O(N·k) in memory: no N×N array is ever built.
 
@@ -33,6 +34,7 @@ True
 from __future__ import annotations
 
 import time
+from typing import Callable
 
 import numba
 import numpy as np
@@ -151,7 +153,9 @@ def udc_tsp(coords: np.ndarray, *, time_limit: float | None = None, seed: int = 
             rounds: int | None = None, subpath_len: int = 100, k: int = 16,
             init: str = "gnn", conquer: str = "both", samples: int = 8,
             device: str = "auto", patience: int = 100, threshold: float = DIVIDE_THRESHOLD,
-            threads: int | None = 1, polish_tour: bool = True) -> tuple[np.ndarray, tuple, dict]:
+            threads: int | None = 1,
+            polish_tour: Callable[[np.ndarray], np.ndarray] | None = None,
+            ) -> tuple[np.ndarray, tuple, dict]:
     """Divide, conquer and reunite: a TSP tour of ``coords``.
 
     Parameters
@@ -174,8 +178,9 @@ def udc_tsp(coords: np.ndarray, *, time_limit: float | None = None, seed: int = 
     threads : torch CPU threads during the call (restored afterwards); None keeps torch's
         setting. One thread is much faster on a busy machine, where threads wait on
         each other.
-    polish_tour : 2-opt/Or-opt over the whole tour after dividing and after every improving
-        round (``False``: conquering and reunion alone, the ablation).
+    polish_tour : a function from a tour to an improved tour, called after dividing and
+        after every improving round (its result is kept only when it is a shorter tour of
+        the same cities); None: conquering and reunion alone.
 
     Returns
     -------
@@ -223,9 +228,8 @@ def _udc(coords, time_limit, seed, rounds, subpath_len, k, init, conquer, sample
     else:
         tour = random_insertion_tour(coords, seed=seed)
     initial = tour_length(coords, tour)
-    whole = _TourPolisher(coords, k) if polish_tour and n >= 8 else None
-    if whole is not None:
-        tour = whole(tour)
+    if polish_tour is not None:
+        tour = _polished(coords, tour, polish_tour)
     length = tour_length(coords, tour)
     divided = time.perf_counter() - start
     trace = [(divided, length)]
@@ -249,8 +253,8 @@ def _udc(coords, time_limit, seed, rounds, subpath_len, k, init, conquer, sample
         if policy is not None:
             saved += policy_round(coords, tour, starts, lengths, policy, samples, generator,
                                   polish=conquer == "both")
-        if whole is not None and saved > 0:
-            tour = whole(tour)
+        if polish_tour is not None and saved > 0:
+            tour = _polished(coords, tour, polish_tour)
         done += 1
         last_round = time.perf_counter() - round_start
         offset = (offset + length_sub // 2 + int(rng.integers(max(1, length_sub // 10)))) % n
@@ -334,24 +338,12 @@ def _score_links(coords, neighbors, scores, threshold: float) -> "_LinkState":
     return state
 
 
-class _TourPolisher:
-    """2-opt and Or-opt over the whole tour, moves towards each city's nearest neighbours."""
-
-    def __init__(self, coords: np.ndarray, k: int):
-        from solvers.local_search import Metric
-
-        n = len(coords)
-        self.metric = Metric.euclidean(np.ascontiguousarray(coords, dtype=np.float64))
-        self.neighbors = knn(coords, min(10, k, n - 1))
-        rows = np.repeat(np.arange(n), self.neighbors.shape[1])
-        self.neighbor_dist = self.metric.distance(rows, self.neighbors.reshape(-1)).reshape(
-            self.neighbors.shape)
-
-    def __call__(self, tour: np.ndarray) -> np.ndarray:
-        from solvers.local_search import two_opt_or_opt
-
-        better, _ = two_opt_or_opt(tour, self.metric, self.neighbors, self.neighbor_dist)
-        return better.astype(np.int64)
+def _polished(coords: np.ndarray, tour: np.ndarray, polish) -> np.ndarray:
+    """``polish(tour)`` when it is a shorter tour of the same cities, else ``tour``."""
+    better = np.asarray(polish(tour.copy()), dtype=np.int64)
+    if better.shape != tour.shape or not np.array_equal(np.sort(better), np.arange(len(tour))):
+        raise ValueError("polish_tour must return a permutation of the cities")
+    return better if tour_length(coords, better) < tour_length(coords, tour) else tour
 
 
 def _lengths(coords, a, b) -> np.ndarray:
@@ -648,5 +640,6 @@ def _check_options(n, time_limit, rounds, subpath_len, k, init, conquer, samples
         raise ValueError(f"init must be one of {INIT_MODES}, got {init!r}")
     if conquer not in CONQUER_MODES:
         raise ValueError(f"conquer must be one of {CONQUER_MODES}, got {conquer!r}")
-    if not isinstance(polish_tour, (bool, np.bool_)):
-        raise ValueError(f"polish_tour must be True or False, got {polish_tour!r}")
+    if polish_tour is not None and not callable(polish_tour):
+        raise ValueError(f"polish_tour must be a function of the tour or None, "
+                         f"got {polish_tour!r}")

@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from learned import udc
+from learned.candidates import knn
+from solvers.local_search import Metric, two_opt_or_opt
 from solvers.result import Answer
 
 
@@ -62,13 +64,37 @@ def solve_udc(problem, *, time_limit: float | None = None, seed: int = 0,
                          "(matrix-only) TSP; use method 'ortools' or 'mcts' instead")
     if time_limit is None and rounds is None:
         time_limit = max(2.0, 0.01 * problem.size)
-    tour, trace, info = udc.udc_tsp(np.asarray(problem.coords, dtype=float),
+    if not isinstance(polish_tour, (bool, np.bool_)):
+        raise ValueError(f"polish_tour must be True or False, got {polish_tour!r}")
+    coords = np.asarray(problem.coords, dtype=float)
+    polisher = whole_tour_polish(coords) if polish_tour and problem.size >= 8 else None
+    tour, trace, info = udc.udc_tsp(coords,
                                     time_limit=time_limit, seed=seed, rounds=rounds,
                                     subpath_len=subpath_len, k=k, init=init, conquer=conquer,
                                     samples=samples, device=device, patience=patience,
-                                    threads=threads, polish_tour=polish_tour)
+                                    threads=threads, polish_tour=polisher)
     info = dict(info, distance="euclidean on coords", edge_weight_type=problem.edge_weight_type)
     if problem.edge_weight_type == "EXACT":
         info["claimed_objective"] = info["length"]
         return Answer(solution=tour, status="feasible", trace=trace, info=info)
     return Answer(solution=tour, status="feasible", info=info)
+
+
+def whole_tour_polish(coords: np.ndarray, k: int = 10):
+    """A function improving a whole tour of ``coords`` by 2-opt and Or-opt moves towards each
+    city's ``k`` nearest (Euclidean) neighbours; O(N·k) memory, built once per run.
+
+    >>> xy = np.random.default_rng(0).random((300, 2))
+    >>> tour = udc.random_insertion_tour(xy)
+    >>> udc.tour_length(xy, whole_tour_polish(xy)(tour)) < udc.tour_length(xy, tour)
+    True
+    """
+    metric = Metric.euclidean(np.ascontiguousarray(coords, dtype=np.float64))
+    neighbors = knn(coords, min(k, len(coords) - 1))
+    rows = np.repeat(np.arange(len(coords)), neighbors.shape[1])
+    neighbor_dist = metric.distance(rows, neighbors.reshape(-1)).reshape(neighbors.shape)
+
+    def polish(tour: np.ndarray) -> np.ndarray:
+        return two_opt_or_opt(tour, metric, neighbors, neighbor_dist)[0].astype(np.int64)
+
+    return polish

@@ -5,6 +5,7 @@ from learned import gnn, subpath_policy, udc
 from learned.candidates import knn
 from problems import TSP
 from solvers import solve
+from solvers.udc import whole_tour_polish
 
 
 def _is_tour(tour, n):
@@ -63,16 +64,19 @@ def test_fragment_insertion_scales_to_fifty_thousand_cities():
 
 def test_whole_tour_polish_only_shortens_the_divided_tour():
     coords = np.random.default_rng(10).random((400, 2))
-    plain_tour, plain, _ = udc.udc_tsp(coords, rounds=0, polish_tour=False)
-    tour, trace, info = udc.udc_tsp(coords, rounds=0)
+    plain_tour, plain, _ = udc.udc_tsp(coords, rounds=0)
+    tour, trace, info = udc.udc_tsp(coords, rounds=0, polish_tour=whole_tour_polish(coords))
     assert info["initial_length"] == pytest.approx(plain[0][1])
     assert trace[0][1] < 0.97 * info["initial_length"] and _is_tour(tour, 400)
 
 
-def test_random_insertion_is_a_tour_and_reproducible():
-    coords = np.random.default_rng(1).random((300, 2))
-    a, b = udc.random_insertion_tour(coords, seed=4), udc.random_insertion_tour(coords, seed=4)
-    assert _is_tour(a, 300) and np.array_equal(a, b)
+def test_a_polish_that_lengthens_or_breaks_the_tour_is_ignored_or_named():
+    coords = np.random.default_rng(11).random((100, 2))
+    swap_first_two = np.r_[1, 0, 2:100]
+    _, trace, info = udc.udc_tsp(coords, rounds=0, polish_tour=lambda t: t[swap_first_two])
+    assert trace[0][1] == pytest.approx(info["initial_length"])
+    with pytest.raises(ValueError, match="permutation"):
+        udc.udc_tsp(coords, rounds=0, polish_tour=lambda t: t[:50])
 
 
 @pytest.mark.parametrize("n,length,offset", [(10, 100, 3), (250, 100, 17), (199, 100, 0),
