@@ -146,6 +146,10 @@ def two_opt_or_opt(tour: np.ndarray, metric: Metric, neighbors: np.ndarray,
                    neighbor_dist: np.ndarray) -> tuple[np.ndarray, float]:
     """Improve ``tour`` by 2-opt and Or-opt moves (segments of 1–3 cities) until none helps.
 
+    A move must gain more than ``metric.eps``; a float metric with ``eps`` 0 gets one relative
+    to the mean nearest-neighbour distance (``Metric.with_eps``), so rounding noise on
+    collinear or repeated cities cannot make moves cycle.
+
     Parameters
     ----------
     tour : a permutation of ``0..N-1``.
@@ -176,6 +180,8 @@ def two_opt_or_opt(tour: np.ndarray, metric: Metric, neighbors: np.ndarray,
     if neighbor_dist.shape != neighbors.shape:
         raise ValueError(f"two_opt_or_opt: neighbor_dist has shape {neighbor_dist.shape}, "
                          f"neighbors {neighbors.shape}")
+    if metric.eps == 0.0:  # float distances: ties within rounding error could cycle forever
+        metric = metric.with_eps(float(np.mean(neighbor_dist[:, 0])) if n else 1.0)
     pos = np.empty(n, dtype=np.int32)
     pos[t] = np.arange(n, dtype=np.int32)
     queue = Queue.full(n)

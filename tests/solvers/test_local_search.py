@@ -120,3 +120,20 @@ def test_two_opt_or_opt_rejects_a_non_permutation():
 def test_euclidean_metric_rejects_unknown_rounding():
     with pytest.raises(ValueError, match="rounding"):
         ls.Metric.euclidean(np.zeros((3, 2)), "ROUND_UP")
+
+
+def test_two_opt_or_opt_terminates_on_grid_cities_with_exact_ties():
+    # Cities on a lattice: many moves tie to within rounding error. With a zero improvement
+    # threshold this start made 2-opt and Or-opt undo each other forever (seen on a280).
+    from learned.udc import fragment_insertion_tour
+
+    rng = np.random.default_rng(3)
+    xy = np.unique(rng.integers(0, 30, size=(250, 2)) * 10.0, axis=0)
+    nb = knn(xy, 16)
+    start = fragment_insertion_tour(xy, nb, np.full(nb.shape, 1 / 16), 0.2, seed=3)
+    metric = ls.Metric.euclidean(xy)
+    nb10 = nb[:, :10]
+    nd = metric.distance(np.repeat(np.arange(len(xy)), 10), nb10.reshape(-1)).reshape(-1, 10)
+    tour, length = ls.two_opt_or_opt(start, metric, nb10, nd)
+    assert sorted(tour.tolist()) == list(range(len(xy)))
+    assert length <= ls.tour_length(start, metric)
