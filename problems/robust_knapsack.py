@@ -43,7 +43,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from problems.compiled import MILP, QUBO, QUBOBuilder
-from problems.errors import InfeasibleSolution, ProblemFormatError
+from problems.errors import ProblemFormatError
+from problems.mdkp import binary_vector, decode_bits
 
 RESULTS_FILE = "ResultsForBranchAndPrice.csv"
 CORRELATIONS = ("UN", "WC", "ASC", "SC")
@@ -135,7 +136,7 @@ class RobustKnapsack:
         ...
         problems.errors.InfeasibleSolution: solution entry 2 is 2, expected 0 or 1
         """
-        selection(solution, self.size)
+        binary_vector(solution, self.size)
 
     def first_stage_value(self, solution) -> float:
         """``sum_i (p̄_i - f_i) x_i``: the profit of ``x`` if every selected item is outsourced.
@@ -143,7 +144,7 @@ class RobustKnapsack:
         >>> RobustKnapsack.random(3, seed=0).first_stage_value([0, 0, 0])
         0.0
         """
-        return float((self.profit - self.outsourcing_cost) @ selection(solution, self.size))
+        return float((self.profit - self.outsourcing_cost) @ binary_vector(solution, self.size))
 
     def recourse_value(self, solution, xi) -> float:
         """The second-stage optimum ``Q(x, ξ)`` (a MathOpt/SCIP MILP over the selected items).
@@ -153,7 +154,7 @@ class RobustKnapsack:
         >>> p.recourse_value([1, 1], [1, 0]), p.recourse_value([1, 1], [0.5, 0.5])
         (20.0, 17.0)
         """
-        x = selection(solution, self.size)
+        x = binary_vector(solution, self.size)
         return _Recourse(self, np.flatnonzero(x)).solve(self.scenario(xi))[0]
 
     def worst_case(self, solution, *, time_limit: float | None = None
@@ -182,7 +183,7 @@ class RobustKnapsack:
         >>> value, np.round(xi, 9).tolist()
         (13.0, [0.5, 0.5])
         """
-        x = selection(solution, self.size)
+        x = binary_vector(solution, self.size)
         first = float((self.profit - self.outsourcing_cost) @ x)
         items = np.flatnonzero(x)
         if items.size == 0:
@@ -594,32 +595,6 @@ class _Adversary:
 
 
 # -------------------------------------------------------------------- helpers
-
-def selection(solution, n: int) -> np.ndarray:
-    """``solution`` as an int8 0/1 vector of length ``n``; ``InfeasibleSolution`` if malformed.
-
-    >>> selection([True, False], 2)
-    array([1, 0], dtype=int8)
-    """
-    try:
-        x = np.asarray(solution)
-    except (TypeError, ValueError) as error:
-        raise InfeasibleSolution(f"solution is not a vector of 0/1 entries: {error}") from None
-    if x.ndim != 1 or len(x) != n:
-        raise InfeasibleSolution(f"solution must be a vector of {n} entries (0 or 1), "
-                                 f"got shape {x.shape}")
-    if x.dtype.kind not in "biuf":
-        raise InfeasibleSolution(f"solution entries must be 0 or 1, got dtype {x.dtype}")
-    bad = np.flatnonzero((x != 0) & (x != 1))
-    if bad.size:
-        raise InfeasibleSolution(f"solution entry {bad[0]} is {x[bad[0]]}, expected 0 or 1")
-    return x.astype(np.int8)
-
-
-def decode_bits(values, n: int) -> np.ndarray:
-    """The first ``n`` entries of a raw answer (the selection x), rounded to 0/1."""
-    return np.rint(np.asarray(values, dtype=float)[:n]).astype(np.int8)
-
 
 def _scalar(value, what: str) -> float:
     try:

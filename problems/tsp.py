@@ -392,14 +392,7 @@ class TSP:
         def bit(city: int, position: int) -> int:
             return (city - 1) * m + (position - 1)
 
-        builder = QUBOBuilder([f"x[{i},{t}]" for i in range(1, n) for t in range(1, n)])
-        for i in range(1, n):
-            builder.add_linear(bit(i, 1), d[0, i])
-            builder.add_linear(bit(i, m), d[i, 0])
-            for t in range(1, m):
-                for j in range(1, n):
-                    if j != i:
-                        builder.add_quadratic(bit(i, t), bit(j, t + 1), d[i, j])
+        builder = position_length_builder(d)
         for k in range(1, n):
             builder.add_squared_penalty({bit(k, t): 1.0 for t in range(1, n)}, 1.0, penalty)
             builder.add_squared_penalty({bit(i, k): 1.0 for i in range(1, n)}, 1.0, penalty)
@@ -456,6 +449,32 @@ class TSP:
         lines = [f"NAME : {self.name}", "TYPE : TSP", f"COMMENT : {comment}",
                  f"DIMENSION : {self.size}", f"EDGE_WEIGHT_TYPE : {kind}", *body, "EOF"]
         Path(path).write_text("\n".join(lines) + "\n")
+
+
+# --------------------------------------------------------------------- QUBO
+def position_length_builder(d: np.ndarray) -> QUBOBuilder:
+    """The tour-length terms of the position encoding, without its one-hot penalties.
+
+    City 0 is fixed at position 0; bit ``(i - 1)·(n - 1) + (t - 1)`` says city ``i`` is at
+    position ``t`` (both from 1 to ``n - 1``). ``TSP.to_qubo`` adds the penalties, the
+    Lagrangian encodings of ``quantum/encodings.py`` the constraint rows.
+
+    >>> d = np.array([[0, 1, 2], [1, 0, 3], [2, 3, 0]])
+    >>> q = position_length_builder(d).build(decode=None)
+    >>> float(q.energy([1, 0, 0, 1]))  # tour 0, 1, 2
+    6.0
+    """
+    n = d.shape[0]
+    m = n - 1
+    builder = QUBOBuilder([f"x[{i},{t}]" for i in range(1, n) for t in range(1, n)])
+    for i in range(1, n):
+        builder.add_linear((i - 1) * m, d[0, i])
+        builder.add_linear((i - 1) * m + m - 1, d[i, 0])
+        for t in range(1, m):
+            for j in range(1, n):
+                if j != i:
+                    builder.add_quadratic((i - 1) * m + t - 1, (j - 1) * m + t, d[i, j])
+    return builder
 
 
 # --------------------------------------------------------------------- validation helpers

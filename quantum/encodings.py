@@ -26,7 +26,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from problems.compiled import QUBO, QUBOBuilder
+from problems.compiled import QUBO
+from problems.tsp import position_length_builder
 
 KINDS = ("lagrangian", "slack")
 PROBLEMS = ("MDKP", "MIS", "TSP", "QAP")
@@ -304,18 +305,7 @@ def _tsp(problem) -> dict:
     m = n - 1
     d = np.asarray(problem.dense_matrix(), dtype=float)
 
-    def bit(city: int, position: int) -> int:
-        return (city - 1) * m + (position - 1)
-
-    builder = QUBOBuilder([f"x[{i},{t}]" for i in range(1, n) for t in range(1, n)])
-    for i in range(1, n):
-        builder.add_linear(bit(i, 1), d[0, i])
-        builder.add_linear(bit(i, m), d[i, 0])
-        for t in range(1, m):
-            for j in range(1, n):
-                if j != i:
-                    builder.add_quadratic(bit(i, t), bit(j, t + 1), d[i, j])
-    objective = builder.build(decode=None)
+    objective = position_length_builder(d).build(decode=None)
     off = d[~np.eye(n, dtype=bool)]
     mean, longest = float(off.mean()), float(off.max())
     tour_bound = float(np.sum(d[np.arange(n), np.roll(np.arange(n), -1)])) + longest

@@ -139,7 +139,7 @@ def tour_length(tour: np.ndarray, metric: Metric) -> float:
     4.0
     """
     t = np.ascontiguousarray(tour, dtype=np.int32)
-    return float(_tour_length(t, metric.kind, metric.xy, metric.matrix))
+    return float(cycle_length(t, metric.kind, metric.xy, metric.matrix))
 
 
 def two_opt_or_opt(tour: np.ndarray, metric: Metric, neighbors: np.ndarray,
@@ -260,7 +260,8 @@ def _pair_distances(i, j, kind, xy, mat):
 
 
 @njit(cache=True, nogil=True)
-def _tour_length(tour, kind, xy, mat):
+def cycle_length(tour, kind, xy, mat):
+    """Closed-tour length under the raw metric fields (the jitted core of ``tour_length``)."""
     n = tour.shape[0]
     total = 0.0
     for p in range(n):
@@ -321,6 +322,13 @@ def reverse_path(tour, pos, a, b, jr, jmeta):
             i = 0
         if j < 0:
             j = n - 1
+    journaled_reverse(tour, pos, i, j, jr, jmeta)
+
+
+@njit(cache=True, nogil=True)
+def journaled_reverse(tour, pos, i, j, jr, jmeta):
+    """Reverse tour positions ``i..j`` (cyclically) and push the range on the journal ``jr``;
+    a full journal sets the overflow flag ``jmeta[1]`` instead."""
     reverse_positions(tour, pos, i, j)
     top = jmeta[0]
     if top < jr.shape[0]:

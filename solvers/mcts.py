@@ -36,9 +36,9 @@ from numba import njit
 
 from learned import heatmaps
 from learned.candidates import knn, knn_from_matrix
-from solvers.local_search import (GEO, MATRIX, Metric, check_metric, dist, metric_for, move2,
-                                  or_opt_from, pop, pred, push, reverse_positions, succ,
-                                  tour_length, two_opt_from, undo_to)
+from solvers.local_search import (GEO, MATRIX, Metric, check_metric, cycle_length, dist,
+                                  journaled_reverse, metric_for, move2, or_opt_from, pop, pred,
+                                  push, succ, tour_length, two_opt_from, undo_to)
 from solvers.result import Answer
 
 RESTARTS = ("kick", "sample")
@@ -295,7 +295,7 @@ def _advance(tour, pos, best, queue, inside, qmeta, jr, jmeta, kind, xy, mat, ca
             jmeta[1] = 0
             if ist[_FIRST] == 0 or restart == SAMPLE:
                 _sample_tour(tour, pos, W, cand, order, order_pos, kind, xy, mat, rng)
-                fst[_CUR] = _length(tour, kind, xy, mat)
+                fst[_CUR] = cycle_length(tour, kind, xy, mat)
                 for v in range(n):
                     push(queue, inside, qmeta, v)
             else:
@@ -336,7 +336,7 @@ def _advance(tour, pos, best, queue, inside, qmeta, jr, jmeta, kind, xy, mat, ca
         ist[_ACTIVE] = 0
         ist[_ROUNDS] += 1
         if ist[_FIRST] == 0 or fst[_CUR] < fst[_BEST] - eps:
-            fst[_CUR] = _length(tour, kind, xy, mat)  # no drift in float sums
+            fst[_CUR] = cycle_length(tour, kind, xy, mat)  # no drift in float sums
             if ist[_FIRST] == 0 or fst[_CUR] < fst[_BEST]:
                 fst[_BEST] = fst[_CUR]
                 best[:] = tour
@@ -349,15 +349,6 @@ def _advance(tour, pos, best, queue, inside, qmeta, jr, jmeta, kind, xy, mat, ca
                 for p in range(n):
                     pos[tour[p]] = p
             fst[_CUR] = fst[_BEST]
-
-
-@njit(cache=True, nogil=True)
-def _length(tour, kind, xy, mat):
-    n = tour.shape[0]
-    total = 0.0
-    for p in range(n):
-        total += dist(tour[p], tour[p + 1 if p + 1 < n else 0], kind, xy, mat)
-    return total
 
 
 @njit(cache=True, nogil=True)
@@ -483,24 +474,12 @@ def _kick(tour, pos, jr, jmeta, kind, xy, mat, rng, queue, inside, qmeta):
     delta = (dist(x, b1, kind, xy, mat) + dist(b2, a1, kind, xy, mat) + dist(a2, y, kind, xy, mat)
              - dist(x, a1, kind, xy, mat) - dist(a2, b1, kind, xy, mat)
              - dist(b2, y, kind, xy, mat))
-    _journaled_reverse(tour, pos, i, end, jr, jmeta)
-    _journaled_reverse(tour, pos, i, (i + l2 - 1) % n, jr, jmeta)
-    _journaled_reverse(tour, pos, (i + l2) % n, end, jr, jmeta)
+    journaled_reverse(tour, pos, i, end, jr, jmeta)
+    journaled_reverse(tour, pos, i, (i + l2 - 1) % n, jr, jmeta)
+    journaled_reverse(tour, pos, (i + l2) % n, end, jr, jmeta)
     for v in (x, a1, a2, b1, b2, y):
         push(queue, inside, qmeta, v)
     return delta
-
-
-@njit(cache=True, nogil=True)
-def _journaled_reverse(tour, pos, i, j, jr, jmeta):
-    reverse_positions(tour, pos, i, j)
-    top = jmeta[0]
-    if top < jr.shape[0]:
-        jr[top, 0] = i
-        jr[top, 1] = j
-        jmeta[0] = top + 1
-    else:
-        jmeta[1] = 1
 
 
 @njit(cache=True, nogil=True)
