@@ -11,6 +11,8 @@ $(STAMP): pyproject.toml
 	# Pin the CPU build of torch first: a bare `torch` requirement may pull a multi-GB CUDA build.
 	$(BIN)/pip install -q "torch==2.13.0"
 	$(BIN)/pip install -q -e ".[test,ray]"
+	# Compile and cache the numba kernels now, so no first timed run pays for it.
+	$(BIN)/python -m solvers.warmup
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -228,6 +228,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("info", help="what an instance file holds")
     p.add_argument("file", type=Path)
     p.set_defaults(handler=_cmd_info)
+
+    p = commands.add_parser("warmup", help="compile the numba kernels of mcts, udc, sa and the "
+                                           "fast simulators now, not inside a first timed run")
+    p.set_defaults(handler=_cmd_warmup)
     return parser
 
 
@@ -460,6 +464,14 @@ def _cmd_generate(args) -> int:
         path = args.output / f"{prefix}_n{args.n}_seed{seed}{suffix}"
         getattr(problem, writer)(path)
         print(path)
+    return 0
+
+
+def _cmd_warmup(args) -> int:
+    from solvers.warmup import warm_up
+
+    seconds = warm_up(verbose=True)
+    print(f"compiled and cached in {sum(seconds.values()):.1f} s; later runs load the cache")
     return 0
 
 

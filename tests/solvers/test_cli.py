@@ -32,6 +32,15 @@ def test_methods_lists_names_types_and_descriptions():
     assert "test-crash" not in out.stdout
 
 
+def test_warmup_runs_every_method_with_numba_kernels_once():
+    out = nqco("warmup")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    methods = [line.split()[1] for line in lines if line.startswith("warm-up:")]
+    assert methods == ["mcts", "mcts", "udc", "sa", "qaoa", "cvar-vqe"], out.stdout
+    assert lines[-1].startswith("compiled and cached in ")
+
+
 def test_plugin_modules_from_the_environment_register_methods():
     env = {**os.environ, "NQCO_PLUGINS": "tests.solvers.fake_methods"}
     out = nqco("methods", "MIS", env=env)
