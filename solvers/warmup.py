@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 
-from problems import MDKP, TSP
+from problems import MDKP, MIS, TSP
 from solvers.solve import solve
 
 #: method, problem, options: small runs that reach every numba kernel the methods use.
@@ -24,7 +24,7 @@ RUNS = (
                          matrix=TSP.random(30, seed=1).dense_matrix()), {"max_iterations": 100}),
     ("udc", lambda: TSP.random(150, seed=0), {"rounds": 2}),
     ("sa", lambda: MDKP.random(8, 2, seed=0), {}),
-    ("qaoa", lambda: MDKP.random(6, 2, seed=0), {"maxiter": 5}),
+    ("qaoa", lambda: MIS.random(8, p=0.4, seed=0), {"maxiter": 5}),  # quadratic: the numba kernel
     ("cvar-vqe", lambda: MDKP.random(6, 2, seed=0),
      {"maxiter": 5, "ansatz": "real_amplitudes", "backend": "fast"}),
 )
