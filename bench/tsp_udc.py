@@ -1,7 +1,7 @@
 """UDC (``method="udc"``) against OR-Tools on the TSP benchmarks, with both ablations.
 
     .venv/bin/python bench/tsp_udc.py [--sets 500,1000,10000,tsplib] [--count 4] [--first 0]
-                                      [--budget 0.01] [--no-ablations] [--no-ortools]
+                                      [--budget 0.01] [--no-ablations] [--no-ortools] [--mcts]
     .venv/bin/python bench/tsp_udc.py --big 100000 --big-time 120   # memory check only
 
 Every method gets ``budget·N`` seconds per instance (default 0.01·N) and runs in this one
@@ -10,6 +10,7 @@ Columns:
 
 * ``udc``: the full method (GNN dividing, policy conquering polished by 2-opt/Or-opt);
 * ``ortools``: ``solve(p, "ortools", time_limit=...)``;
+* ``mcts`` (with ``--mcts``): nqco's heatmap + MCTS method at the same budget;
 * ablation of dividing: ``ri+both`` starts from a random-insertion tour instead of the GNN;
   ``gnn init`` / ``ri init`` are the two initial tours before any conquering;
 * ablations of conquering on the same sub-paths: ``local`` (2-opt/Or-opt only, no policy)
@@ -50,7 +51,7 @@ VARIANTS = {"udc": {}, "ri+both": {"init": "random_insertion"}, "local": {"conqu
             "policy": {"conquer": "policy"}, "no polish": {"polish_tour": False}}
 
 
-def run(problem, budget, ablations, ortools):
+def run(problem, budget, ablations, ortools, mcts=False):
     limit = max(budget * problem.size, 0.05)
     row = {}
     for variant, options in VARIANTS.items():
@@ -68,6 +69,10 @@ def run(problem, budget, ablations, ortools):
         start = time.perf_counter()
         result = solve(problem, "ortools", time_limit=limit, seed=0)
         row["ortools"] = (result.objective, time.perf_counter() - start)
+    if mcts:
+        start = time.perf_counter()
+        result = solve(problem, "mcts", time_limit=limit, seed=0)
+        row["mcts"] = (result.objective, time.perf_counter() - start)
     return limit, row
 
 
@@ -81,6 +86,8 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=0.01, help="seconds per city")
     parser.add_argument("--no-ablations", action="store_true")
     parser.add_argument("--no-ortools", action="store_true")
+    parser.add_argument("--mcts", action="store_true",
+                        help="add nqco's other TSP method, heatmap + MCTS, at the same budget")
     parser.add_argument("--big", type=int, default=None,
                         help="only run UDC on one generated instance of this size and report "
                              "its peak memory")
@@ -94,7 +101,9 @@ def main() -> None:
         return
     ablations, ortools = not args.no_ablations, not args.no_ortools
     solve(TSP.random(200, seed=1), "udc", rounds=1)  # load both networks and compile numba
-    columns = ["udc"] + (["ortools"] if ortools else []) + \
+    if args.mcts:
+        solve(TSP.random(200, seed=1), "mcts", max_iterations=10)
+    columns = ["udc"] + (["ortools"] if ortools else []) + (["mcts"] if args.mcts else []) + \
         (["gnn init", "ri init", "ri+both", "local", "policy", "no polish"] if ablations else [])
     print(f"UDC benchmark, {args.budget:g}·N s per instance and method, 1 thread\n")
     print("| set | instance | n | reference | ref value | budget s | rounds | "
@@ -103,7 +112,7 @@ def main() -> None:
     per_set: dict[str, dict[str, list]] = {}
     tsplib = TSPLIB[:args.count] if args.count else TSPLIB
     for set_name, problem in instances(args.sets.split(","), args.count, tsplib, args.first):
-        limit, row = run(problem, args.budget, ablations, ortools)
+        limit, row = run(problem, args.budget, ablations, ortools, args.mcts)
         ref, ref_kind = reference(set_name, problem)
         store = per_set.setdefault(set_name, {c: [] for c in columns} | {"ref": []})
         store["ref"].append(ref)
