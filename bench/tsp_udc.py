@@ -51,7 +51,7 @@ VARIANTS = {"udc": {}, "ri+both": {"init": "random_insertion"}, "local": {"conqu
             "policy": {"conquer": "policy"}, "no polish": {"polish_tour": False}}
 
 
-def run(problem, budget, ablations, ortools, mcts=False):
+def run(problem, budget, ablations, others):
     limit = max(budget * problem.size, 0.05)
     row = {}
     for variant, options in VARIANTS.items():
@@ -65,14 +65,10 @@ def run(problem, budget, ablations, ortools, mcts=False):
             row["rounds"] = result.info["rounds"]
         if variant == "ri+both":
             row["ri init"] = (result.info["initial_length"], result.info["divide_s"])
-    if ortools:
+    for method in others:  # the other methods at the same budget
         start = time.perf_counter()
-        result = solve(problem, "ortools", time_limit=limit, seed=0)
-        row["ortools"] = (result.objective, time.perf_counter() - start)
-    if mcts:
-        start = time.perf_counter()
-        result = solve(problem, "mcts", time_limit=limit, seed=0)
-        row["mcts"] = (result.objective, time.perf_counter() - start)
+        result = solve(problem, method, time_limit=limit, seed=0)
+        row[method] = (result.objective, time.perf_counter() - start)
     return limit, row
 
 
@@ -99,11 +95,12 @@ def main() -> None:
     if not SHARED.is_dir():
         print(f"no benchmark folder at {SHARED}: nothing to run")
         return
-    ablations, ortools = not args.no_ablations, not args.no_ortools
+    ablations = not args.no_ablations
+    others = (["ortools"] if not args.no_ortools else []) + (["mcts"] if args.mcts else [])
     solve(TSP.random(200, seed=1), "udc", rounds=1)  # load both networks and compile numba
     if args.mcts:
         solve(TSP.random(200, seed=1), "mcts", max_iterations=10)
-    columns = ["udc"] + (["ortools"] if ortools else []) + (["mcts"] if args.mcts else []) + \
+    columns = ["udc"] + others + \
         (["gnn init", "ri init", "ri+both", "local", "policy", "no polish"] if ablations else [])
     print(f"UDC benchmark, {args.budget:g}·N s per instance and method, 1 thread\n")
     print("| set | instance | n | reference | ref value | budget s | rounds | "
@@ -112,7 +109,7 @@ def main() -> None:
     per_set: dict[str, dict[str, list]] = {}
     tsplib = TSPLIB[:args.count] if args.count else TSPLIB
     for set_name, problem in instances(args.sets.split(","), args.count, tsplib, args.first):
-        limit, row = run(problem, args.budget, ablations, ortools, args.mcts)
+        limit, row = run(problem, args.budget, ablations, others)
         ref, ref_kind = reference(set_name, problem)
         store = per_set.setdefault(set_name, {c: [] for c in columns} | {"ref": []})
         store["ref"].append(ref)

@@ -389,13 +389,12 @@ class TSP:
             raise ValueError(f"penalty must be a positive number, got {penalty!r}")
         m = n - 1
 
-        def bit(city: int, position: int) -> int:
-            return (city - 1) * m + (position - 1)
-
         builder = position_length_builder(d)
         for k in range(1, n):
-            builder.add_squared_penalty({bit(k, t): 1.0 for t in range(1, n)}, 1.0, penalty)
-            builder.add_squared_penalty({bit(i, k): 1.0 for i in range(1, n)}, 1.0, penalty)
+            builder.add_squared_penalty({position_bit(k, t, n): 1.0 for t in range(1, n)}, 1.0,
+                                        penalty)
+            builder.add_squared_penalty({position_bit(i, k, n): 1.0 for i in range(1, n)}, 1.0,
+                                        penalty)
 
         def decode(bits) -> np.ndarray:
             x = np.asarray(bits)
@@ -452,12 +451,21 @@ class TSP:
 
 
 # --------------------------------------------------------------------- QUBO
+def position_bit(city: int, position: int, n: int) -> int:
+    """The bit saying ``city`` is at ``position`` (both 1..n-1; city 0 is fixed first).
+
+    >>> position_bit(1, 1, 4), position_bit(3, 3, 4)
+    (0, 8)
+    """
+    return (city - 1) * (n - 1) + (position - 1)
+
+
 def position_length_builder(d: np.ndarray) -> QUBOBuilder:
     """The tour-length terms of the position encoding, without its one-hot penalties.
 
-    City 0 is fixed at position 0; bit ``(i - 1)·(n - 1) + (t - 1)`` says city ``i`` is at
-    position ``t`` (both from 1 to ``n - 1``). ``TSP.to_qubo`` adds the penalties, the
-    Lagrangian encodings of ``quantum/encodings.py`` the constraint rows.
+    City 0 is fixed at position 0; bit ``position_bit(i, t, n)`` says city ``i`` is at
+    position ``t``. ``TSP.to_qubo`` adds the penalties, the Lagrangian encodings of
+    ``quantum/encodings.py`` the constraint rows.
 
     >>> d = np.array([[0, 1, 2], [1, 0, 3], [2, 3, 0]])
     >>> q = position_length_builder(d).build(decode=None)
@@ -468,12 +476,13 @@ def position_length_builder(d: np.ndarray) -> QUBOBuilder:
     m = n - 1
     builder = QUBOBuilder([f"x[{i},{t}]" for i in range(1, n) for t in range(1, n)])
     for i in range(1, n):
-        builder.add_linear((i - 1) * m, d[0, i])
-        builder.add_linear((i - 1) * m + m - 1, d[i, 0])
+        builder.add_linear(position_bit(i, 1, n), d[0, i])
+        builder.add_linear(position_bit(i, m, n), d[i, 0])
         for t in range(1, m):
             for j in range(1, n):
                 if j != i:
-                    builder.add_quadratic((i - 1) * m + t - 1, (j - 1) * m + t, d[i, j])
+                    builder.add_quadratic(position_bit(i, t, n), position_bit(j, t + 1, n),
+                                          d[i, j])
     return builder
 
 
