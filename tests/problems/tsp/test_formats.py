@@ -9,7 +9,7 @@ from problems import load
 from problems.errors import InfeasibleSolution, ProblemFormatError
 from problems.tsp import TSP, count, read, read_tour, sniff, write_tour
 
-TSPLIB = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "tsplib"
+TSPLIB = Path(__file__).resolve().parents[4] / "shared" / "benchmarks" / "tsplib"
 TEST_SETS = TSPLIB.parent / "tsp-random"
 
 # Public TSPLIB95 data (att48: ATT, optimum 10628; burma14: GEO, optimum 3323).
