@@ -80,7 +80,7 @@ def test_att48_optimal_tour_has_the_published_length():
 
 
 def test_geo_burma14_optimum_matches_tsplib():
-    from solvers.milp import solve_milp_model
+    from solvers.algorithms.milp import solve_milp_model
 
     tsp = TSP("burma14", coords=BURMA14, edge_weight_type="GEO")
     milp = tsp.to_milp()
@@ -505,7 +505,7 @@ def test_sniff_claims_tsp_and_test_set_files_only(tmp_path):
 # ------------------------------------------------------------------ MILP
 @pytest.mark.parametrize("n,seed", [(5, 0), (5, 1), (6, 2), (6, 3)])
 def test_milp_optimum_equals_brute_force(n, seed):
-    from solvers.milp import solve_milp_model
+    from solvers.algorithms.milp import solve_milp_model
 
     tsp = TSP.random(n, seed=seed)
     milp = tsp.to_milp()
