@@ -1,7 +1,7 @@
 """``method="ortools"``: the strongest plain use of OR-Tools for each problem type.
 
 * TSP: routing with ``PATH_CHEAPEST_ARC`` then guided local search (``solvers.ortools_routing``).
-* MDKP, MIS, QAP: CP-SAT with all cores (``solvers.cpsat``).
+* MDKP, MIS, QAP, BQP, MaxCut: CP-SAT with all cores (``solvers.cpsat``).
 * RobustKnapsack: exact column-and-constraint generation with MathOpt (``solvers.ccg``).
 """
 
@@ -14,6 +14,8 @@ _BY_TYPE = {
     "MDKP": ("solvers.cpsat", "solve_mdkp_cpsat"),
     "MIS": ("solvers.cpsat", "solve_mis_cpsat"),
     "QAP": ("solvers.cpsat", "solve_qap_cpsat"),
+    "BQP": ("solvers.cpsat", "solve_bqp_cpsat"),
+    "MaxCut": ("solvers.cpsat", "solve_bqp_cpsat"),
     "RobustKnapsack": ("solvers.ccg", "solve_ccg"),
 }
 

@@ -115,6 +115,11 @@ class BQP:
         """Number of products ``x_i x_j`` with a non-zero coefficient."""
         return len(self.coefficients)
 
+    @property
+    def bqp(self) -> BQP:
+        """The BQP view every BQP-based method reads (``MaxCut.bqp`` is its own)."""
+        return self
+
     def evaluate(self, solution) -> float:
         """``f(x)`` (form checked, constraints not)."""
         x = binary_vector(solution, self.size).astype(float)
