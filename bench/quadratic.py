@@ -85,8 +85,8 @@ def standard_instances(sets, first, names, bqp_time, gset_time):
 
 def run_standard(args) -> None:
     rows = []
-    print("| set | instance | n | method | objective | best-known | gap % | time s |")
-    print("|---|---|---:|---|---:|---:|---:|---:|")
+    print("| set | instance | n | method | objective | best-known | gap % | found at s | time s |")
+    print("|---|---|---:|---|---:|---:|---:|---:|---:|")
     for family, problem, best, seconds in standard_instances(
             args.sets, args.first, args.instances, args.bqp_time, args.gset_time):
         for method in args.methods:
@@ -99,8 +99,9 @@ def run_standard(args) -> None:
             rows.append((family, method, gap))
             shown = "-" if gap is None else f"{gap:.3f}"
             objective = "none" if result.objective is None else f"{result.objective:.0f}"
+            found = f"{result.trace[-1][0]:.1f}" if result.trace else "-"
             print(f"| {family} | {problem.name} | {problem.size} | {method} | {objective} | "
-                  f"{best:.0f} | {shown} | {result.time_s:.1f} |", flush=True)
+                  f"{best:.0f} | {shown} | {found} | {result.time_s:.1f} |", flush=True)
     summarise(rows)
 
 

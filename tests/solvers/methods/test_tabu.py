@@ -59,7 +59,8 @@ def test_time_limit_is_kept():
 
 @pytest.mark.parametrize("options, message", [({"iterations": 0}, "iterations"),
                                               ({"elite": 0}, "elite"),
-                                              ({"stall": -1}, "stall")])
+                                              ({"stall": -1}, "stall"),
+                                              ({"tenure": -2}, "tenure")])
 def test_bad_options_are_refused(options, message):
     with pytest.raises(ValueError, match=message):
         solve(MaxCut.random(5, seed=0), "tabu", **options)
