@@ -6,8 +6,8 @@ a graph type of its own (edges, weights, node labels) that is a BQP over the sam
 ``MaxCut.to_bqp()``. Methods that work on any BQP read a MaxCut through that view.
 """
 
-from problems.bqp.files import count, read, sniff, write_bqp
+from problems.bqp.files import count, problem_type, read, sniff, write_bqp
 from problems.bqp.maxcut import MaxCut
 from problems.bqp.model import BQP
 
-__all__ = ["BQP", "MaxCut", "count", "read", "sniff", "write_bqp"]
+__all__ = ["BQP", "MaxCut", "count", "problem_type", "read", "sniff", "write_bqp"]

@@ -41,13 +41,24 @@ def sniff(path, head: str) -> bool:
     return _kind(Path(path), head) is not None
 
 
+def problem_type(path) -> str:
+    """``"MaxCut"`` for a rudy graph, ``"BQP"`` for a ``bqp`` file (from the first lines).
+
+    >>> problem_type(Path("G1.rud"))
+    'MaxCut'
+    """
+    path = Path(path)
+    head = "" if path.suffix.lower() == ".rud" else \
+        "\n".join(text for _, text in _lines(path)[:4]) + "\n"
+    return "MaxCut" if _kind(path, head) == "rudy" else "BQP"
+
+
 def count(path) -> int:
     """Instances in the file: K for ``bqp`` files, 1 for a graph."""
     path = Path(path)
-    lines = _lines(path)
-    if _kind(path, "\n".join(text for _, text in lines[:4]) + "\n") == "rudy":
+    if problem_type(path) == "MaxCut":
         return 1
-    return len(_bqp_headers(path, lines))
+    return len(_bqp_headers(path, _lines(path)))
 
 
 def read(path, index: int | None = None) -> BQP | MaxCut:
@@ -62,7 +73,7 @@ def read(path, index: int | None = None) -> BQP | MaxCut:
     """
     path = Path(path)
     lines = _lines(path)
-    if _kind(path, "\n".join(text for _, text in lines[:4]) + "\n") == "rudy":
+    if problem_type(path) == "MaxCut":
         if index not in (None, 0):
             raise ProblemFormatError(f"instance index {index!r} out of range: a graph file holds "
                                      f"one instance", path=path)

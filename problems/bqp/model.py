@@ -288,6 +288,13 @@ class BQP:
                                       sense, float(rhs), label)
         return program
 
+    def write_bqp(self, path: str | Path) -> None:
+        """Write this model as a one-instance OR-Library ``bqp`` file
+        (``problems.bqp.write_bqp``: unconstrained models without a constant only)."""
+        from problems.bqp.files import write_bqp
+
+        write_bqp(path, [self])
+
     def write_lp(self, path: str | Path) -> None:
         """Write the model in the CPLEX LP format (through docplex; no CPLEX needed to write).
 
