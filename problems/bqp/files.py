@@ -23,7 +23,7 @@ import numpy as np
 from problems.bqp.maxcut import MaxCut
 from problems.bqp.model import BQP
 from problems.errors import ProblemFormatError
-from problems.mdkp import format_number
+from problems.parsing import format_number, is_number
 
 MAX_VARIABLES = 1_000_000  # declared sizes beyond this are refused before allocating
 MAX_ENTRIES = 100_000_000
@@ -245,20 +245,13 @@ def _kind(path: Path, head: str) -> str | None:
         return len(tokens) == count and all(_INTEGER.match(t) for t in tokens)
 
     def entry(tokens):
-        return len(tokens) == 3 and integers(tokens[:2], 2) and _is_number(tokens[2])
+        return len(tokens) == 3 and integers(tokens[:2], 2) and is_number(tokens[2])
 
     if integers(lines[0], 1) and integers(lines[1], 2) and (len(lines) < 3 or entry(lines[2])):
         return "bqp"
     if integers(lines[0], 2) and entry(lines[1]):
         return "rudy"
     return None
-
-
-def _is_number(token: str) -> bool:
-    try:
-        return bool(np.isfinite(float(token)))
-    except ValueError:
-        return False
 
 
 def _lines(path: Path) -> tuple[tuple[int, str], ...]:

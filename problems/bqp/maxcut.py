@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from problems.bqp.model import BQP, summed_pairs
+from problems.checks import binary_vector
 from problems.compiled import MILP, QUBO
 from problems.errors import ProblemFormatError, require_finite
-from problems.mdkp import binary_vector, format_number
+from problems.parsing import format_number
 
 if TYPE_CHECKING:  # networkx is imported where it is used: it costs 0.6 s to load
     import networkx as nx

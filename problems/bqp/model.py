@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 import scipy.sparse as sp
 
-from problems.compiled import MILP, QUBO, QUBOBuilder
+from problems.checks import binary_vector
+from problems.compiled import MILP, QUBO, QUBOBuilder, decode_bits
 from problems.errors import InfeasibleSolution, ProblemFormatError, require_finite
-from problems.mdkp import binary_vector, decode_bits
 
 if TYPE_CHECKING:  # qiskit-optimization costs seconds to import: imported where it is used
     from qiskit_optimization import QuadraticProgram

@@ -8,8 +8,8 @@ import pytest
 from problems import BQP, MaxCut, count, load
 from problems.bqp import read, sniff, write_bqp
 from problems.errors import InfeasibleSolution, ProblemFormatError
-from solvers.methods.tabu import tabu_search
-from solvers.milp import solve_milp_model
+from solvers.algorithms.tabu import tabu_search
+from solvers.algorithms.milp import solve_milp_model
 
 BENCHMARKS = Path(__file__).resolve().parents[3] / "shared" / "benchmarks"
 
