@@ -10,7 +10,9 @@ import importlib
 from dataclasses import dataclass
 from typing import Callable
 
-PROBLEM_TYPES = ("TSP", "MDKP", "MIS", "QAP", "RobustKnapsack")
+PROBLEM_TYPES = ("TSP", "MDKP", "MIS", "QAP", "RobustKnapsack", "BQP", "MaxCut")
+QUADRATIC_TYPES = ("BQP", "MaxCut")
+QUBO_TYPES = ("MDKP", "MIS", "TSP", "QAP", *QUADRATIC_TYPES)  # the quantum encodings' types
 
 
 class UnknownMethod(ValueError):
@@ -50,8 +52,8 @@ def register(spec: MethodSpec) -> None:
 
 for _spec in (
     MethodSpec("ortools", "solvers.algorithms.ortools_baseline:solve_ortools", PROBLEM_TYPES,
-               "OR-Tools: routing + guided local search (TSP), CP-SAT (MDKP, MIS, QAP), "
-               "column-and-constraint generation (RobustKnapsack)", demo=True),
+               "OR-Tools: routing + guided local search (TSP), CP-SAT (MDKP, MIS, QAP, BQP, "
+               "MaxCut), column-and-constraint generation (RobustKnapsack)", demo=True),
     MethodSpec("ccg", "solvers.algorithms.ccg:solve_ccg", ("RobustKnapsack",),
                "exact column-and-constraint generation with MathOpt (SCIP)"),
     MethodSpec("milp", "solvers.algorithms.milp:solve_milp", PROBLEM_TYPES,
@@ -59,16 +61,16 @@ for _spec in (
                "for RobustKnapsack the nominal problem, its x priced exactly"),
     MethodSpec("exact", "solvers.algorithms.exact:solve_exact", PROBLEM_TYPES,
                "brute-force enumeration for tiny instances (references for tests and quantum)"),
-    MethodSpec("qaoa", "solvers.algorithms.quantum:solve_qaoa", ("MDKP", "MIS", "TSP", "QAP"),
+    MethodSpec("qaoa", "solvers.algorithms.quantum:solve_qaoa", QUBO_TYPES,
                "QAOA in a slack-free Lagrangian multiplier loop (fast torch simulator or Aer)",
                max_size=24),
-    MethodSpec("vqe", "solvers.algorithms.quantum:solve_vqe", ("MDKP", "MIS", "TSP", "QAP"),
+    MethodSpec("vqe", "solvers.algorithms.quantum:solve_vqe", QUBO_TYPES,
                "VQE (EfficientSU2/RealAmplitudes on Aer) in a Lagrangian multiplier loop",
                max_size=24),
     MethodSpec("cvar-vqe", "solvers.algorithms.quantum:solve_cvar_vqe",
-               ("MDKP", "MIS", "TSP", "QAP"),
+               QUBO_TYPES,
                "CVaR-VQE (alpha-tail energy) on Aer in a Lagrangian multiplier loop", max_size=24),
-    MethodSpec("sa", "solvers.algorithms.quantum:solve_sa", ("MDKP", "MIS", "TSP", "QAP"),
+    MethodSpec("sa", "solvers.algorithms.quantum:solve_sa", QUBO_TYPES,
                "simulated annealing on the problem's QUBO (slack) or the Lagrangian QUBOs",
                demo=True, max_size={"TSP": 40}),
     MethodSpec("udc", "solvers.algorithms.udc:solve_udc", ("TSP",),
@@ -76,6 +78,9 @@ for _spec in (
                demo=True),
     MethodSpec("mcts", "solvers.algorithms.mcts:solve_mcts", ("TSP",),
                "heatmap-guided Monte Carlo tree search over k-opt moves", demo=True),
+    MethodSpec("tabu", "solvers.algorithms.tabu:solve_tabu", QUADRATIC_TYPES,
+               "one-flip tabu search with an elite pool (numba); constrained BQPs on their "
+               "penalty QUBO"),
 ):
     register(_spec)
 

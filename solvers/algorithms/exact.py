@@ -17,7 +17,8 @@ from problems.errors import InfeasibleSolution
 from solvers.result import Answer
 
 # Largest size per problem type that enumerates in seconds.
-LIMITS = {"TSP": 10, "QAP": 9, "MDKP": 18, "MIS": 18, "RobustKnapsack": 10}
+LIMITS = {"TSP": 10, "QAP": 9, "MDKP": 18, "MIS": 18, "RobustKnapsack": 10, "BQP": 16,
+          "MaxCut": 16}
 
 
 class TooLargeForExact(ValueError):

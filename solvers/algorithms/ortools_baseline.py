@@ -2,7 +2,7 @@
 
 * TSP: routing with ``PATH_CHEAPEST_ARC`` then guided local search
   (``solvers.algorithms.ortools_routing``).
-* MDKP, MIS, QAP: CP-SAT with all cores (``solvers.algorithms.cpsat``).
+* MDKP, MIS, QAP, BQP, MaxCut: CP-SAT with all cores (``solvers.algorithms.cpsat``).
 * RobustKnapsack: exact column-and-constraint generation with MathOpt (``solvers.algorithms.ccg``).
 """
 
@@ -15,6 +15,8 @@ _BY_TYPE = {
     "MDKP": ("solvers.algorithms.cpsat", "solve_mdkp_cpsat"),
     "MIS": ("solvers.algorithms.cpsat", "solve_mis_cpsat"),
     "QAP": ("solvers.algorithms.cpsat", "solve_qap_cpsat"),
+    "BQP": ("solvers.algorithms.cpsat", "solve_bqp_cpsat"),
+    "MaxCut": ("solvers.algorithms.cpsat", "solve_bqp_cpsat"),
     "RobustKnapsack": ("solvers.algorithms.ccg", "solve_ccg"),
 }
 
