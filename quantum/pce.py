@@ -18,7 +18,7 @@ trained with Adam on autograd gradients; all correlators come from the statevect
 from __future__ import annotations
 
 import itertools
-import math
+import time
 
 import numpy as np
 import torch
@@ -179,8 +179,6 @@ class PCE:
 
     def run(self, qubo: QUBO, initial: np.ndarray | None = None) -> Samples:
         """Train on ``qubo`` (warm-started from ``initial`` when it fits) and decode the signs."""
-        import time
-
         m = qubo.num_variables
         self.check(m)
         n = qubits_for(m)
@@ -204,6 +202,14 @@ class PCE:
             t = torch.tanh(alpha * correlators(brickwork_state(p, n, self.layers)))
             return t @ Js_t @ t + h_t @ t + self.beta * nu * (t.square().mean()) ** 2
 
+        before = torch.get_num_threads()
+        torch.set_num_threads(1)  # states of at most 2^20 amplitudes: one thread is fastest
+        try:
+            return self._train(loss_of, params, correlators, n, norm)
+        finally:
+            torch.set_num_threads(before)
+
+    def _train(self, loss_of, params, correlators, n, norm) -> Samples:
         evaluations = 0
         if self.train and self.steps:
             optimiser = torch.optim.Adam([params], lr=self.learning_rate)
