@@ -72,17 +72,19 @@ for _spec in (
                "simulated annealing on the problem's QUBO (slack) or the Lagrangian QUBOs",
                demo=True, max_size={"TSP": 40}),
     MethodSpec("shrink-qaoa", "solvers.methods.compression:solve_shrink_qaoa",
-               ("MDKP", "MIS", "QAP"),
+               ("MDKP", "MIS", "QAP", "MaxCut"),
                "adaptive shrinking (exact merges of correlated bits) to max_qubits, QAOA in the "
                "multiplier loop, expand, verify-and-repair"),
     MethodSpec("shrink-cvar-vqe", "solvers.methods.compression:solve_shrink_cvar_vqe",
-               ("MDKP", "MIS", "QAP"),
+               ("MDKP", "MIS", "QAP", "MaxCut"),
                "adaptive shrinking to max_qubits, CVaR-VQE (fast simulator) in the multiplier "
                "loop, expand, verify-and-repair"),
-    MethodSpec("qrao", "solvers.methods.compression:solve_qrao", ("MDKP", "MIS", "QAP"),
+    MethodSpec("qrao", "solvers.methods.compression:solve_qrao",
+               ("MDKP", "MIS", "QAP", "MaxCut"),
                "quantum random access optimization (qiskit-optimization, magic rounding, Aer), "
                "shrinking first when the encoding exceeds max_qubits"),
-    MethodSpec("pce", "solvers.methods.compression:solve_pce", ("MDKP", "MIS", "QAP"),
+    MethodSpec("pce", "solvers.methods.compression:solve_pce",
+               ("MDKP", "MIS", "QAP", "MaxCut"),
                "Pauli correlation encoding: bits as signs of 2-body correlators, trained on a "
                "torch statevector, repaired and locally searched"),
     MethodSpec("udc", "solvers.udc:solve_udc", ("TSP",),

@@ -52,7 +52,7 @@ from solvers.result import Answer
 
 ENCODINGS = ("auto", "lagrangian", "penalty")
 CONTROLS = (None, "uniform", "random-parameters", "sa")
-QRAO_ATTEMPTS = 6  # shrink-and-encode rounds to fit the QRAO encoding into max_qubits
+SHRINK_ATTEMPTS = 12  # shrink-and-encode rounds to fit e.g. the QRAO encoding into max_qubits
 
 
 def solve_shrink_qaoa(problem, *, time_limit: float | None = None, seed: int = 0,
@@ -260,19 +260,19 @@ def run_compressed(problem, inner, *, budget, target: int, time_limit: float | N
         seen = lambda history: substitute(guide, history.T, history.t)  # noqa: E731
     conflict = conflict_check(problem)
     history = ShrinkHistory.identity(variables)
-    current = target
-    for _ in range(QRAO_ATTEMPTS):
+    current = min(target, variables)
+    for _ in range(SHRINK_ATTEMPTS):
         if budget(seen(history)):
             break
         left = None if time_limit is None else time_limit - (time.perf_counter() - start)
         if left is not None and left <= 0:
             break
-        history = shrink(guide, num_variables=variables, max_qubits=max(1, min(current, variables)),
+        history = shrink(guide, num_variables=variables, max_qubits=current,
                          threshold=threshold, correlations=correlations, reestimate=reestimate,
                          conflict=conflict, seed=seed, time_limit=left)
         if history.stop != "budget reached":
             break
-        current = max(1, int(current * 0.75))
+        current = max(1, min(int(current * 0.75), history.num_reduced - 1))
     reduced = seen(history)
     if not budget(reduced):
         raise ValueError(f"{problem.name}: shrinking stopped at {history.num_reduced} of "

@@ -80,3 +80,14 @@ def test_bad_options_are_refused():
         solve(SMALL["MDKP"], "pce", encoding="penalty")
     with pytest.raises(ValueError, match="encoding"):
         solve(SMALL["MIS"], "pce", encoding="magic")
+
+
+def test_maxcut_through_the_penalty_free_qubo():
+    from problems.bqp import MaxCut
+
+    problem = MaxCut.random(24, p=0.3, seed=2)
+    result = solve(problem, "pce", seed=0, steps=15, layers=2)
+    assert result.feasible and result.info["encoding"] == "penalty"
+    assert result.info["qubits"] == 5 and result.info["variables"] == 24
+    shrunk = solve(problem, "shrink-qaoa", seed=0, max_qubits=6, maxiter=20)
+    assert shrunk.feasible and shrunk.info["qubits"] == 6
