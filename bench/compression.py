@@ -123,7 +123,12 @@ def main() -> None:
                         help=f"qubit budget of the shrink methods and PCE (default {BUDGET}); "
                              "QRAO gets at most 12")
     parser.add_argument("--jsonl", default=None, help="append every run as a JSON line here")
+    parser.add_argument("--table", nargs="+", default=None, metavar="JSONL",
+                        help="run nothing: print the tables of the runs recorded in these files")
     args = parser.parse_args()
+    if args.table:
+        table([json.loads(line) for path in args.table for line in open(path) if line.strip()])
+        return
     import torch
 
     torch.set_num_threads(1)

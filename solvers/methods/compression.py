@@ -10,6 +10,7 @@ One pipeline serves all four (``run_compressed``):
    feasible samples (no repair inside the loop); with ``encoding="penalty"`` (any problem whose
    ``to_qubo()`` has no slack, e.g. MIS, QAP, MaxCut) one solve of the shrunk penalty QUBO;
 3. **expand and repair** (``quantum.repair``): the ``repair_limit`` lowest-energy final samples
+   (and the best raw feasible point of any multiplier iteration)
    are expanded to the original bits, checked, repaired greedily if infeasible and improved by
    local search; the best is returned and ``solve()`` verifies it again.
 
@@ -23,9 +24,10 @@ circuit's samples), ``"random-parameters"`` (PCE decoded from untrained paramete
 ``Answer.info``: ``inner``, ``control``, ``encoding``, ``variables`` (the problem's own bits),
 ``reduced_variables``, ``qubits``, ``variables_per_qubit``, ``qubit_reduction`` (1 − qubits /
 variables), ``merges``, ``refused_merges``, ``correlation_estimates``, ``shrink_stop``,
-``candidates``, ``repairs`` (candidates that needed the greedy repair), ``raw_feasible`` (the
-lowest-energy final sample, expanded, passes ``check``), ``raw_feasible_fraction``,
-``raw_objective`` (best raw feasible objective seen, ``None`` if none), ``objective_before_search``
+``candidates``, ``repairs`` (candidates that needed the greedy repair), ``raw_feasible`` (some
+sample passed ``check`` unrepaired), ``lowest_energy_feasible`` (the lowest-energy final sample
+did), ``raw_feasible_fraction`` (of the candidates), ``raw_objective`` (best raw feasible
+objective seen, ``None`` if none), ``objective_before_search``
 (the returned candidate before local search), ``iterations``, ``stop``, ``shrink_s``,
 ``solve_s``, ``repair_s``.
 """
@@ -303,11 +305,13 @@ def run_compressed(problem, inner, *, budget, target: int, time_limit: float | N
     energies = final_qubo.energies(samples.bits)
     order = np.argsort(energies, kind="stable")[:max(1, repair_limit)]
     deadline = None if time_limit is None else start + time_limit
+    raw = [history.expand(samples.bits[k]) for k in order]
+    if encoding == "lagrangian" and out.bits is not None:
+        raw.append(np.asarray(out.bits, dtype=np.int8))  # best raw feasible point of any iteration
     outcomes = []
-    for k in order:
+    for bits in raw:
         remaining = None if deadline is None else max(0.0, deadline - time.perf_counter())
-        outcomes.append(verify_and_repair(problem, history.expand(samples.bits[k]),
-                                          time_limit=remaining))
+        outcomes.append(verify_and_repair(problem, bits, time_limit=remaining))
     sign = 1.0 if problem.sense == "max" else -1.0
     for outcome in outcomes:
         if outcome.raw_feasible and (best_raw is None
@@ -326,13 +330,13 @@ def run_compressed(problem, inner, *, budget, target: int, time_limit: float | N
             "refused_merges": history.refused, "correlation_estimates": history.estimates,
             "shrink_stop": history.stop, "candidates": len(outcomes),
             "repairs": sum(o.repaired for o in outcomes),
-            "raw_feasible": bool(outcomes[0].raw_feasible),
+            "raw_feasible": best_raw is not None,
+            "lowest_energy_feasible": bool(outcomes[0].raw_feasible),
             "raw_feasible_fraction": float(np.mean([o.raw_feasible for o in outcomes])),
             "raw_objective": best_raw, "objective_before_search": None,
             "iterations": iterations, "stop": stop, "shrink_s": shrink_s, "solve_s": solve_s,
             "repair_s": repair_s, **extra}
-    before = verify_and_repair(problem, history.expand(samples.bits[order[chosen]]),
-                               local_search=False)
+    before = verify_and_repair(problem, raw[chosen], local_search=False)
     info["objective_before_search"] = before.objective
     return Answer(solution=best.solution, status="feasible",
                   trace=((time.perf_counter() - start, best.objective),), info=info)
