@@ -129,7 +129,10 @@ def main() -> None:
     if args.table:
         table([json.loads(line) for path in args.table for line in open(path) if line.strip()])
         return
+    import qiskit_optimization.algorithms.qrao  # noqa: F401  imports are not timed
     import torch
+
+    import solvers.methods.compression  # noqa: F401
 
     torch.set_num_threads(1)
     methods = args.methods.split(",")
@@ -157,7 +160,15 @@ def main() -> None:
                 if method == "qaoa":
                     row = run_plain(problem, seed, value)
                 else:
-                    row = run(problem, method, control, seed, limit, value)
+                    try:
+                        row = run(problem, method, control, seed, limit, value)
+                    except ValueError as error:  # e.g. the time limit ended the shrinking
+                        row = {"instance": problem.name, "family": type(problem).__name__,
+                               "method": method, "control": control, "seed": seed,
+                               "variables": bits(problem), "qubits": None, "feasible": False,
+                               "raw_feasible": False, "raw_gap": None, "gap": None,
+                               "gap_before_search": None, "repairs": None, "merges": None,
+                               "time": limit, "error": str(error)}
                 spent[method] = row["time"] if control is None else spent.get(method)
                 row["reference"], row["reference_source"] = value, source
                 rows.append(row)
@@ -165,7 +176,7 @@ def main() -> None:
                     with open(args.jsonl, "a") as handle:
                         handle.write(json.dumps(row) + "\n")
                 print(f"  {problem.name} {method}{'+' + control if control else ''} seed {seed}: "
-                      f"gap {row['gap']:.2f} % raw {row['raw_gap']} {row['time']:.1f} s",
+                      f"gap {row['gap']} % raw {row['raw_gap']} {row['time']:.1f} s",
                       file=sys.stderr, flush=True)
     table(rows)
 
@@ -189,6 +200,11 @@ def mean(values):
     return float(np.mean(values)) if values else math.nan
 
 
+def reduction(runs) -> float:
+    """Mean qubit reduction in percent against one qubit per problem bit (runs that ran)."""
+    return 100 * (1 - mean([r["qubits"] / r["variables"] for r in runs if r["qubits"]]))
+
+
 def table(rows) -> None:
     groups = defaultdict(list)
     for row in rows:
@@ -200,13 +216,13 @@ def table(rows) -> None:
     print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for (family, instance, label), runs in groups.items():
         print(f"| {family} | {instance} | {label} | {len(runs)} | {runs[0]['variables']} "
-              f"| {mean([r['qubits'] for r in runs]):.1f} "
-              f"| {100 * (1 - mean([r['qubits'] / r['variables'] for r in runs])):.0f} "
+              f"| {mean([r['qubits'] for r in runs]):.1f} | {reduction(runs):.0f} "
               f"| {100 * mean([float(bool(r['raw_feasible'])) for r in runs]):.0f} "
               f"| {mean([r['raw_gap'] for r in runs]):.2f} "
               f"| {100 * mean([float(r['feasible']) for r in runs]):.0f} "
               f"| {mean([r['gap'] for r in runs]):.2f} "
-              f"| {max(r['gap'] for r in runs):.2f} | {mean([r['time'] for r in runs]):.1f} |")
+              f"| {max((r['gap'] for r in runs if r['gap'] is not None), default=math.nan):.2f} "
+              f"| {mean([r['time'] for r in runs]):.1f} |")
     print("\nPer family and method (all instances and seeds):\n")
     print("| family | method | runs | fewer qubits % | raw feasible % | feasible after repair % "
           "| mean gap % | time s |")
@@ -215,8 +231,7 @@ def table(rows) -> None:
     for (family, _, label), runs in groups.items():
         families[(family, label)] += runs
     for (family, label), runs in sorted(families.items()):
-        print(f"| {family} | {label} | {len(runs)} "
-              f"| {100 * (1 - mean([r['qubits'] / r['variables'] for r in runs])):.0f} "
+        print(f"| {family} | {label} | {len(runs)} | {reduction(runs):.0f} "
               f"| {100 * mean([float(bool(r['raw_feasible'])) for r in runs]):.0f} "
               f"| {100 * mean([float(r['feasible']) for r in runs]):.0f} "
               f"| {mean([r['gap'] for r in runs]):.2f} | {mean([r['time'] for r in runs]):.1f} |")
