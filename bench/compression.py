@@ -224,17 +224,20 @@ def table(rows) -> None:
               f"| {max((r['gap'] for r in runs if r['gap'] is not None), default=math.nan):.2f} "
               f"| {mean([r['time'] for r in runs]):.1f} |")
     print("\nPer family and method (all instances and seeds):\n")
-    print("| family | method | runs | fewer qubits % | raw feasible % | feasible after repair % "
-          "| mean gap % | time s |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    print("| family | method | runs | no answer (error) | fewer qubits % | raw feasible % "
+          "| feasible after repair % | mean gap % | mean gap before local search % | time s |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     families = defaultdict(list)
     for (family, _, label), runs in groups.items():
         families[(family, label)] += runs
     for (family, label), runs in sorted(families.items()):
-        print(f"| {family} | {label} | {len(runs)} | {reduction(runs):.0f} "
+        print(f"| {family} | {label} | {len(runs)} | {sum('error' in r for r in runs)} "
+              f"| {reduction(runs):.0f} "
               f"| {100 * mean([float(bool(r['raw_feasible'])) for r in runs]):.0f} "
               f"| {100 * mean([float(r['feasible']) for r in runs]):.0f} "
-              f"| {mean([r['gap'] for r in runs]):.2f} | {mean([r['time'] for r in runs]):.1f} |")
+              f"| {mean([r['gap'] for r in runs]):.2f} "
+              f"| {mean([r['gap_before_search'] for r in runs]):.2f} "
+              f"| {mean([r['time'] for r in runs]):.1f} |")
 
 
 if __name__ == "__main__":

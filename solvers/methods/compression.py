@@ -14,6 +14,10 @@ One pipeline serves all four (``run_compressed``):
    are expanded to the original bits, checked, repaired greedily if infeasible and improved by
    local search; the best is returned and ``solve()`` verifies it again.
 
+With a ``time_limit`` the solve gets ``SOLVE_SHARE`` of the time left after shrinking and starts
+no inner solve it cannot finish (``Budgeted``); repair and search stop at the deadline. One
+inner solve is not interruptible (a QRAO VQE on Aer can overrun the limit).
+
 Inner solvers: QAOA (fast simulator), CVaR-VQE (RealAmplitudes on the fast simulator), QRAO
 (qiskit-optimization on Aer, up to three variables per qubit), PCE (two-body Pauli correlators,
 ``3·n(n−1)/2`` variables on ``n`` qubits). ``control`` swaps the inner solver for a classical
@@ -54,6 +58,7 @@ from solvers.result import Answer
 
 ENCODINGS = ("auto", "lagrangian", "penalty")
 CONTROLS = (None, "uniform", "random-parameters", "sa")
+SOLVE_SHARE = 0.8  # of the time left after shrinking; the rest is the repair's and search's
 SHRINK_ATTEMPTS = 12  # shrink-and-encode rounds to fit e.g. the QRAO encoding into max_qubits
 
 
@@ -281,7 +286,7 @@ def run_compressed(problem, inner, *, budget, target: int, time_limit: float | N
                          f"{variables} bits ({history.stop}); the inner solver's qubit budget "
                          "is not met")
     shrink_s = time.perf_counter() - start
-    left = None if time_limit is None else max(1e-3, time_limit - shrink_s)
+    left = None if time_limit is None else max(1e-3, SOLVE_SHARE * (time_limit - shrink_s))
     if hasattr(inner, "deadline") and left is not None:
         inner.deadline = time.perf_counter() + left
     if left is not None:
