@@ -174,8 +174,9 @@ class PCE:
     def check(self, num_variables: int, what: str = "the encoding") -> None:
         """Refuse more variables than ``max_qubits`` qubits can carry."""
         if qubits_for(num_variables) > self.max_qubits:
+            capacity = 3 * self.max_qubits * (self.max_qubits - 1) // 2
             raise ValueError(f"{what} has {num_variables} variables; PCE on at most "
-                             f"{self.max_qubits} qubits holds {3 * self.max_qubits * (self.max_qubits - 1) // 2}")
+                             f"{self.max_qubits} qubits holds {capacity}")
 
     def run(self, qubo: QUBO, initial: np.ndarray | None = None) -> Samples:
         """Train on ``qubo`` (warm-started from ``initial`` when it fits) and decode the signs."""
@@ -189,7 +190,8 @@ class PCE:
         Js_t, h_t = torch.as_tensor(Js / norm), torch.as_tensor(h / norm)
         couplings = np.abs(Js[np.triu_indices(m, 1)]) * 2.0 / norm
         nonzero = couplings[couplings > 0]
-        nu = couplings.sum() / 2.0 + (m - 1) / 4.0 * (float(nonzero.mean()) if nonzero.size else 0.0)
+        typical = float(nonzero.mean()) if nonzero.size else 0.0
+        nu = couplings.sum() / 2.0 + (m - 1) / 4.0 * typical
         alpha = self.alpha or 1.5 * n
         shape = (self.layers + 1, n, 2)
         if initial is not None and np.size(initial) == np.prod(shape):
