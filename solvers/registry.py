@@ -73,6 +73,22 @@ for _spec in (
     MethodSpec("sa", "solvers.algorithms.quantum:solve_sa", QUBO_TYPES,
                "simulated annealing on the problem's QUBO (slack) or the Lagrangian QUBOs",
                demo=True, max_size={"TSP": 40}),
+    MethodSpec("shrink-qaoa", "solvers.algorithms.compression:solve_shrink_qaoa",
+               ("MDKP", "MIS", "QAP", "MaxCut"),
+               "adaptive shrinking (exact merges of correlated bits) to max_qubits, QAOA in the "
+               "multiplier loop, expand, verify-and-repair"),
+    MethodSpec("shrink-cvar-vqe", "solvers.algorithms.compression:solve_shrink_cvar_vqe",
+               ("MDKP", "MIS", "QAP", "MaxCut"),
+               "adaptive shrinking to max_qubits, CVaR-VQE (fast simulator) in the multiplier "
+               "loop, expand, verify-and-repair"),
+    MethodSpec("qrao", "solvers.algorithms.compression:solve_qrao",
+               ("MDKP", "MIS", "QAP", "MaxCut"),
+               "quantum random access optimization (qiskit-optimization, magic rounding, Aer), "
+               "shrinking first when the encoding exceeds max_qubits"),
+    MethodSpec("pce", "solvers.algorithms.compression:solve_pce",
+               ("MDKP", "MIS", "QAP", "MaxCut"),
+               "Pauli correlation encoding: bits as signs of 2-body correlators, trained on a "
+               "torch statevector, repaired and locally searched"),
     MethodSpec("udc", "solvers.algorithms.udc:solve_udc", ("TSP",),
                "GNN divide-and-conquer: learned dividing, learned sub-path conquering, reunion",
                demo=True),
