@@ -54,6 +54,9 @@ for _spec in (
                "column-and-constraint generation (RobustKnapsack)", demo=True),
     MethodSpec("ccg", "solvers.ccg:solve_ccg", ("RobustKnapsack",),
                "exact column-and-constraint generation with MathOpt (SCIP)"),
+    MethodSpec("neur2ro", "solvers.methods.neur2ro:solve_neur2ro", ("RobustKnapsack",),
+               "Neur2RO: CCG over a learned second-stage value network embedded as a MILP, "
+               "final x priced exactly"),
     MethodSpec("milp", "solvers.milp:solve_milp", PROBLEM_TYPES,
                "the compiled MILP solved by MathOpt (solver='scip' default, or 'highs'); "
                "for RobustKnapsack the nominal problem, its x priced exactly"),
