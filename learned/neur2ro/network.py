@@ -2,22 +2,25 @@
 
 DeepSets form, chosen so that both optimisation problems of the surrogate CCG stay small MILPs:
 
-* per item ``i`` a feature vector ``z_i(ξ_i)`` (``item_features``): outsourcing cost and
-  degradation scaled by the mean outsourcing cost, weight and repair weight scaled by the
-  capacity, ``ξ_i`` and ``ξ_i p̂_i``; the nominal profit ``p̄`` is left out (it does not enter
-  ``Q``);
-* an item encoder ``φ`` (two ReLU layers) and the selection-weighted sum
-  ``e = Σ_i x_i φ(z_i)``: an unselected item contributes nothing, and for fixed ``ξ`` the sum is
-  *linear* in the binary ``x`` (no big-M in the main problem's item layer);
-* a value head ``ρ`` of bias-free ReLU layers, so that ``V(0, ξ) = 0`` exactly, as ``Q(0, ξ)``.
+* per item ``i`` a feature vector ``z_i(ξ_i)`` (``item_features``): outsourcing cost,
+  degradation and damage ``ξ_i p̂_i`` as shares of ``Σ f``, weight and repair weight as shares
+  of the capacity, and ``ξ_i t_i / C``; every feature is a share of a total, so sums over the
+  items mean the same thing for every n (the nominal profit ``p̄`` is left out: it does not
+  enter ``Q``);
+* a bias-free item encoder ``φ`` (two ReLU layers) and the selection-weighted sum
+  ``e = Σ_i x_i φ(z_i)``: an unselected item contributes nothing, a bias would count items
+  (and so depend on n), and for fixed ``ξ`` the sum is *linear* in the binary ``x`` (no big-M
+  in the main problem's item layer);
+* a value head ``ρ`` of ReLU layers with biases (the capacity makes ``Q`` a thresholded
+  function of the aggregate).
 
 >>> import torch
 >>> from problems import RobustKnapsack
 >>> net = ValueNetwork(seed=0)
 >>> p = RobustKnapsack.random(6, seed=1)
 >>> v = net.value(p, np.ones(6), np.zeros(6))
->>> isinstance(v, float), net.value(p, np.zeros(6), np.zeros(6))
-(True, 0.0)
+>>> isinstance(v, float)
+True
 """
 
 from __future__ import annotations
@@ -34,21 +37,21 @@ FEATURES = 6
 
 
 def item_constants(problem) -> np.ndarray:
-    """The ``ξ``-independent item features, shape (n, 4): ``f/m, p̂/m, c/C, t/C`` with
-    ``m`` the mean outsourcing cost (``C`` at least 1 to stay finite).
+    """The ``ξ``-independent item features, shape (n, 4): ``f/Σf, p̂/Σf, c/C, t/C`` (the sums
+    and ``C`` at least 1e-9 to stay finite).
 
     >>> from problems import RobustKnapsack
     >>> item_constants(RobustKnapsack.random(3, seed=0)).shape
     (3, 4)
     """
-    mean_cost = max(float(np.mean(problem.outsourcing_cost)), 1e-9)
-    capacity = max(float(problem.capacity), 1.0)
-    return np.column_stack([problem.outsourcing_cost / mean_cost, problem.degradation / mean_cost,
+    total = max(float(np.sum(problem.outsourcing_cost)), 1e-9)
+    capacity = max(float(problem.capacity), 1e-9)
+    return np.column_stack([problem.outsourcing_cost / total, problem.degradation / total,
                             problem.weight / capacity, problem.repair_weight / capacity])
 
 
 def item_features(constants: np.ndarray, xi: np.ndarray) -> np.ndarray:
-    """Per-item network input ``[f/m, p̂/m, c/C, t/C, ξ, ξ p̂/m]``, shape (..., n, 6).
+    """Per-item network input ``[f/Σf, p̂/Σf, c/C, t/C, ξ p̂/Σf, ξ t/C]``, shape (..., n, 6).
 
     ``constants`` (n, 4) from ``item_constants``; ``xi`` (..., n).
 
@@ -57,7 +60,8 @@ def item_features(constants: np.ndarray, xi: np.ndarray) -> np.ndarray:
     """
     xi = np.asarray(xi, dtype=float)
     constants = np.broadcast_to(constants, xi.shape + (4,))
-    return np.concatenate([constants, xi[..., None], (xi * constants[..., 1])[..., None]], axis=-1)
+    return np.concatenate([constants, (xi * constants[..., 1])[..., None],
+                           (xi * constants[..., 3])[..., None]], axis=-1)
 
 
 def value_scale(problem) -> float:
@@ -66,8 +70,8 @@ def value_scale(problem) -> float:
 
 
 class ValueNetwork(nn.Module):
-    """``V(x, ξ) = ρ(Σ_i x_i φ(z_i))``, ``φ`` = Linear-ReLU-Linear-ReLU (with biases),
-    ``ρ`` = bias-free Linear-ReLU-Linear-ReLU-Linear.
+    """``V(x, ξ) = ρ(Σ_i x_i φ(z_i))``, ``φ`` = bias-free Linear-ReLU-Linear-ReLU,
+    ``ρ`` = Linear-ReLU-Linear-ReLU-Linear (with biases).
 
     Parameters
     ----------
@@ -86,9 +90,9 @@ class ValueNetwork(nn.Module):
         generator_state = torch.random.get_rng_state()
         torch.manual_seed(seed)
         (a, b), (c, d) = item_widths, head_widths
-        self.item_layers = nn.ModuleList([nn.Linear(FEATURES, a), nn.Linear(a, b)])
-        self.head_layers = nn.ModuleList([nn.Linear(b, c, bias=False), nn.Linear(c, d, bias=False),
-                                          nn.Linear(d, 1, bias=False)])
+        self.item_layers = nn.ModuleList([nn.Linear(FEATURES, a, bias=False),
+                                          nn.Linear(a, b, bias=False)])
+        self.head_layers = nn.ModuleList([nn.Linear(b, c), nn.Linear(c, d), nn.Linear(d, 1)])
         torch.random.set_rng_state(generator_state)
 
     def embed_items(self, features: torch.Tensor) -> torch.Tensor:
@@ -120,8 +124,8 @@ class ValueNetwork(nn.Module):
         return float(out[0]) * value_scale(problem)
 
     def weights(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Every layer's ``(W, b)`` in float64 (``b`` zeros for the bias-free head), item layers
-        first; the MILP embedding reads these."""
+        """Every layer's ``(W, b)`` in float64 (``b`` zeros for the bias-free item encoder),
+        item layers first; the MILP embedding reads these."""
         layers = []
         for layer in list(self.item_layers) + list(self.head_layers):
             weight = layer.weight.detach().double().numpy()

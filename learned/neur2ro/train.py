@@ -1,7 +1,7 @@
 """Train the Neur2RO value network (reproducible from ``--seed``; one CPU thread).
 
     .venv/bin/python -m learned.neur2ro.train [--seed 0] [--instances 120] [--decisions 6]
-        [--scenarios 10] [--epochs 80] [--out learned/checkpoints/neur2ro_rkp.pt]
+        [--scenarios 10] [--epochs 150] [--out learned/checkpoints/neur2ro_rkp.pt]
         [--samples cache.npz]
 
 Generates the samples (``learned.neur2ro.data.generate``), holds out the last 10 % of the
@@ -79,7 +79,7 @@ def main(argv=None) -> None:
     parser.add_argument("--instances", type=int, default=120)
     parser.add_argument("--decisions", type=int, default=6)
     parser.add_argument("--scenarios", type=int, default=10)
-    parser.add_argument("--epochs", type=int, default=80)
+    parser.add_argument("--epochs", type=int, default=150)
     parser.add_argument("--out", default=str(CHECKPOINT))
     parser.add_argument("--samples", help="npz file: samples are read from it when it exists "
                                           "(same settings assumed), else written to it")

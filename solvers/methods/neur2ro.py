@@ -16,7 +16,9 @@ For ``problems.RobustKnapsack``, with the value network ``V(x, ξ) ≈ Q(x, ξ)`
 Scenario selection: the stored scenario with the lowest ``V(x*, ξ)`` is reported as
 ``info["selected_scenario"]``, and the adversary's scenario replaces nothing (every stored
 scenario keeps its copy). The final ``x*`` is then priced *exactly* by
-``problem.worst_case`` with the time left: ``info["exact_value"]``. Nothing here is proved
+``problem.worst_case`` with the time left, and so are (while time is left) up to
+``price_candidates - 1`` earlier candidates of the loop, latest first; the best exact value
+is returned: ``info["exact_value"]``. Nothing here is proved
 optimal (the status is ``"feasible"``); ``certify=True`` also solves the exact CCG main problem
 (``solvers.ccg``) over the surrogate's scenarios, whose dual bound is a valid upper bound on the
 robust optimum (``info["exact_upper_bound"]``).
@@ -46,7 +48,7 @@ LOOP_SHARE = 0.7
 
 def solve_neur2ro(problem, *, time_limit: float | None = None, seed: int = 0,
                   surrogate: str = "trained", max_iterations: int = 50, gap: float = 1e-4,
-                  certify: bool = False) -> Answer:
+                  price_candidates: int = 5, certify: bool = False) -> Answer:
     """Neur2RO's surrogate CCG on a ``RobustKnapsack``, the final ``x`` priced exactly.
 
     Parameters
@@ -58,6 +60,8 @@ def solve_neur2ro(problem, *, time_limit: float | None = None, seed: int = 0,
     surrogate : ``"trained"``, ``"untrained"`` or ``"nominal"`` (see the module).
     max_iterations : most main problems solved.
     gap : relative surrogate gap at which to stop.
+    price_candidates : how many of the loop's distinct candidates ``x`` are priced exactly (the
+        final one first, then the latest others, while time is left); the best is returned.
     certify : also compute a valid upper bound with the exact main problem.
 
     Returns
@@ -86,6 +90,10 @@ def solve_neur2ro(problem, *, time_limit: float | None = None, seed: int = 0,
                          f"got {max_iterations!r}")
     if not (isinstance(gap, (int, float)) and math.isfinite(gap) and gap >= 0):
         raise ValueError(f"neur2ro: gap must be a non-negative number, got {gap!r}")
+    if not (isinstance(price_candidates, int) and not isinstance(price_candidates, bool)
+            and price_candidates >= 1):
+        raise ValueError(f"neur2ro: price_candidates must be a positive integer, "
+                         f"got {price_candidates!r}")
     start = time.perf_counter()
     limit = DEFAULT_TIME_LIMIT if time_limit is None else float(time_limit)
     deadline = start + limit
@@ -94,6 +102,7 @@ def solve_neur2ro(problem, *, time_limit: float | None = None, seed: int = 0,
     n = problem.size
     first_stage = problem.profit - problem.outsourcing_cost
     scenarios = [np.zeros(n)]
+    candidates: list[np.ndarray] = []
     x = np.zeros(n)
     bound, value = math.inf, -math.inf
     iterations, stopped = 0, "max_iterations"
@@ -107,6 +116,7 @@ def solve_neur2ro(problem, *, time_limit: float | None = None, seed: int = 0,
             break
         x, bound = solved
         iterations += 1
+        candidates.append(np.rint(x).astype(np.int8))
         if network is None:
             value, stopped = bound, "nominal_surrogate"
             break
@@ -129,22 +139,40 @@ def solve_neur2ro(problem, *, time_limit: float | None = None, seed: int = 0,
     info = {"surrogate": surrogate, "iterations": iterations, "scenarios": len(scenarios),
             "surrogate_bound": bound, "surrogate_value": value, "stopped": stopped,
             "main_time_s": main_time, "adversary_time_s": adversary_time}
+    tick = time.perf_counter()
+    exact, priced = None, 0
+    for candidate in _latest_first(candidates, solution)[:price_candidates]:
+        try:
+            candidate_value, worst = problem.worst_case(candidate,
+                                                        time_limit=deadline - time.perf_counter())
+        except TimeoutError:
+            break
+        priced += 1
+        if exact is None or candidate_value > exact:
+            exact, solution = candidate_value, candidate
+            info.update(exact_value=exact, claimed_objective=exact, worst_case=worst.tolist())
+    info["exact_value"] = exact
+    info["candidates_priced"] = priced
     if network is not None:
         values = [network.value(problem, solution, xi) for xi in scenarios]
         info["selected_scenario"] = scenarios[int(np.argmin(values))].tolist()
-    tick = time.perf_counter()
-    try:
-        exact, worst = problem.worst_case(solution, time_limit=deadline - tick)
-        info.update(exact_value=exact, claimed_objective=exact, worst_case=worst.tolist())
-    except TimeoutError:
-        info["exact_value"] = None
     info["pricing_time_s"] = time.perf_counter() - tick
-    if certify and info["exact_value"] is not None:
+    if certify and exact is not None:
         info["exact_upper_bound"] = _exact_upper_bound(problem, scenarios, solution, seed,
                                                        deadline - time.perf_counter())
     info["time_s"] = time.perf_counter() - start
     trace = ((info["time_s"], info["exact_value"]),) if info["exact_value"] is not None else ()
     return Answer(solution=solution, status="feasible", trace=trace, info=info)
+
+
+def _latest_first(candidates: list[np.ndarray], final: np.ndarray) -> list[np.ndarray]:
+    """The distinct candidates, the final one first, then the others from the latest back."""
+    ordered, seen = [], set()
+    for x in [final] + candidates[::-1]:
+        if x.tobytes() not in seen:
+            seen.add(x.tobytes())
+            ordered.append(x)
+    return ordered
 
 
 def _network(surrogate: str, seed: int):

@@ -61,10 +61,12 @@ def test_adversarial_embedding_finds_the_network_minimum_over_a_grid():
     assert result.objective_value() <= min(grid) + 1e-6
 
 
-def test_value_of_the_empty_selection_is_zero():
+def test_scenario_on_unselected_items_does_not_change_the_value():
     p = RobustKnapsack.random(5, seed=0)
+    x = np.array([1.0, 0.0, 1.0, 0.0, 0.0])
     for _, network in networks():
-        assert network.value(p, np.zeros(5), np.full(5, 0.1)) == 0.0
+        assert network.value(p, x, [0.2, 0.0, 0.3, 0.0, 0.0]) == \
+            network.value(p, x, [0.2, 1.0, 0.3, 0.0, 0.0])
 
 
 def test_shipped_checkpoint_loads_with_its_validation_record():
@@ -73,7 +75,7 @@ def test_shipped_checkpoint_loads_with_its_validation_record():
     assert CHECKPOINT.stat().st_size < 1_000_000
     network = load_value_network()
     state = torch.load(CHECKPOINT, weights_only=True)
-    assert state["validation"]["valid_rel_err_mean"] < 0.2
+    assert state["validation"]["valid_rel_err_mean"] < 0.05
     p = RobustKnapsack.random(20, "WC", seed=11)
     x = np.ones(20)
     assert np.isfinite(network.value(p, x, np.zeros(20)))

@@ -14,8 +14,8 @@ SURROGATES = (["trained"] if CHECKPOINT.is_file() else []) + ["untrained", "nomi
 
 @pytest.mark.parametrize("surrogate", SURROGATES)
 def test_solve_confirms_the_exact_value_of_the_final_selection(surrogate):
-    p = RobustKnapsack.random(12, "WC", h=40, delta=0.5, budget_factor=0.2, seed=2)
-    result = solve(p, "neur2ro", time_limit=60, surrogate=surrogate)
+    p = RobustKnapsack.random(10, "WC", h=40, delta=0.5, budget_factor=0.2, seed=2)
+    result = solve(p, "neur2ro", time_limit=30, surrogate=surrogate, max_iterations=4)
     assert result.feasible and result.status == "feasible"
     assert "claimed_objective_mismatch" not in result.info
     assert result.objective == pytest.approx(result.info["exact_value"], abs=1e-6)
