@@ -72,7 +72,8 @@ def main() -> None:
 
     torch.set_num_threads(1)
     files = stratified([int(s) for s in args.sizes.split(",")], args.per_cell)
-    print(f"{len(files)} files, time limit {args.time_limit:g} s per method and file\n")
+    print(f"{len(files)} files, time limit {args.time_limit:g} s per method and file\n",
+          flush=True)
     print("| instance | method | B&P value | value | rel err % | status | iterations | "
           "stopped | time s | cpu s |")
     print("|---|---|---:|---:|---:|---|---:|---|---:|---:|")
@@ -82,7 +83,13 @@ def main() -> None:
         for label in methods:
             method, options = METHODS[label]
             start, cpu_start = time.perf_counter(), time.process_time()
-            result = solve(problem, method, time_limit=args.time_limit, **options)
+            try:
+                result = solve(problem, method, time_limit=args.time_limit, **options)
+            except RuntimeError as error:  # a solver failure is a row, not the end of the run
+                print(f"| {problem.name} | {label} | {problem.best_known:.10g} | - | - | "
+                      f"error: {error} | - | - | {time.perf_counter() - start:.1f} | "
+                      f"{time.process_time() - cpu_start:.1f} |", flush=True)
+                continue
             wall, cpu = time.perf_counter() - start, time.process_time() - cpu_start
             error = 100.0 * (problem.best_known - result.objective) / problem.best_known
             rows[label].append((error, wall, cpu))
