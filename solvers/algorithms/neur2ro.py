@@ -20,7 +20,7 @@ scenario keeps its copy). The final ``x*`` is then priced *exactly* by
 ``price_candidates - 1`` earlier candidates of the loop, latest first; the best exact value
 is returned: ``info["exact_value"]``. Nothing here is proved
 optimal (the status is ``"feasible"``); ``certify=True`` also solves the exact CCG main problem
-(``solvers.ccg``) over the surrogate's scenarios, whose dual bound is a valid upper bound on the
+(``solvers.algorithms.ccg``) over the surrogate's scenarios, whose dual bound is a valid upper bound on the
 robust optimum (``info["exact_upper_bound"]``).
 
 ``surrogate`` chooses the second stage: ``"trained"`` (the shipped checkpoint), ``"untrained"``
@@ -195,7 +195,7 @@ def _main(problem, network, scenarios, hint_x, seed: int, seconds: float):
     """``(x, surrogate bound)`` of the main problem, or None when no time is left or the
     solver found nothing in it."""
     from learned.neur2ro.embed import scenario_value
-    from solvers.milp import build_model
+    from solvers.algorithms.milp import build_model
 
     if seconds <= 0.05:
         return None
@@ -249,7 +249,7 @@ def _adversary(problem, network, x, seed: int, seconds: float):
 
 def _exact_upper_bound(problem, scenarios, hint_x, seed: int, seconds: float) -> float | None:
     """The dual bound of the exact CCG main problem over ``scenarios`` (None without time)."""
-    from solvers.ccg import _solve_main
+    from solvers.algorithms.ccg import _solve_main
 
     if seconds <= 0.05:
         return None

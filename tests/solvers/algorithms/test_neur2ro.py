@@ -6,7 +6,7 @@ import pytest
 from learned.neur2ro.network import CHECKPOINT
 from problems import RobustKnapsack
 from solvers import solve
-from solvers.methods.neur2ro import solve_neur2ro
+from solvers.algorithms.neur2ro import solve_neur2ro
 from tests.problems.test_robust_knapsack import all_selections, brute_value
 
 SURROGATES = (["trained"] if CHECKPOINT.is_file() else []) + ["untrained", "nominal"]
