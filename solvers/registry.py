@@ -56,6 +56,9 @@ for _spec in (
                "MaxCut), column-and-constraint generation (RobustKnapsack)", demo=True),
     MethodSpec("ccg", "solvers.algorithms.ccg:solve_ccg", ("RobustKnapsack",),
                "exact column-and-constraint generation with MathOpt (SCIP)"),
+    MethodSpec("neur2ro", "solvers.algorithms.neur2ro:solve_neur2ro", ("RobustKnapsack",),
+               "Neur2RO: CCG over a learned second-stage value network embedded as a MILP, "
+               "final x priced exactly"),
     MethodSpec("milp", "solvers.algorithms.milp:solve_milp", PROBLEM_TYPES,
                "the compiled MILP solved by MathOpt (solver='scip' default, or 'highs'); "
                "for RobustKnapsack the nominal problem, its x priced exactly"),
