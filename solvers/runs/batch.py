@@ -97,9 +97,9 @@ def problem_type_of(path: Path) -> str:
     from problems.load import reader_for
 
     module = reader_for(path).__name__
-    for cls in (problems.TSP, problems.MDKP, problems.MIS, problems.QAP, problems.RobustKnapsack):
-        if cls.__module__ == module:
-            return cls.__name__
+    for name in registry.PROBLEM_TYPES:
+        if getattr(problems, name).__module__ == module:
+            return name
     raise ProblemFormatError(f"reader {module} belongs to no known problem type", path=path)
 
 
