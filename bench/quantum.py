@@ -39,6 +39,7 @@ from quantum.lagrangian import solve_lagrangian  # noqa: E402
 from quantum.multipliers import METHODS  # noqa: E402
 from quantum.samples import unique_samples  # noqa: E402
 from solvers import solve  # noqa: E402
+from solvers.result import gap  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "benchmarks"
 QUBIT_BUDGET = 20  # largest encoding the quality benchmark simulates
@@ -144,10 +145,9 @@ def run_one(problem, inner, encoding, multipliers, seed, reference):
         assert result.feasible, result.info.get("violation")
         objective, evaluations = result.objective, result.info["circuit_evaluations"]
         mass = {value: m for value, m in result.info["final_feasible_mass"]}
-    sign = 1.0 if problem.sense == "max" else -1.0
-    gap = 100.0 * sign * (reference - objective) / abs(reference)
     return {"feasible": True, "optimal": math.isclose(objective, reference, rel_tol=1e-9),
-            "gap": gap, "p_opt": mass.get(round(reference, 9), 0.0),
+            "gap": gap(objective, reference, problem.sense),
+            "p_opt": mass.get(round(reference, 9), 0.0),
             "p_feasible": sum(mass.values()), "evaluations": evaluations,
             "time": time.perf_counter() - start}
 

@@ -33,9 +33,10 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from bench.tsp_sets import (  # noqa: E402
-    LKH_MEAN_10000, SHARED, fmt, gap, instances, mean_gap, reference)
+    LKH_MEAN_10000, SHARED, fmt, instances, mean_gap, reference)
 from problems import TSP  # noqa: E402
 from solvers import solve  # noqa: E402
+from solvers.result import gap  # noqa: E402
 
 TSPLIB = ("pcb442", "rat783", "pr1002", "u1060", "vm1084", "pcb1173", "d1291", "fl1577",
           "d2103", "pcb3038", "fnl4461", "rl5915", "rl11849", "usa13509", "brd14051", "d15112",
@@ -93,7 +94,7 @@ def benchmark(args) -> None:
         for c in columns:
             store.setdefault(c, []).append(None if row[c] is None else row[c][0])
             store.setdefault(c + " s", []).append(None if row[c] is None else row[c][1])
-        cells = [fmt(gap(row[c][0], ref)) if row[c] and ref else
+        cells = [fmt(gap(row[c][0], ref, "min")) if row[c] and ref else
                  ("-" if row[c] is None else f"{row[c][0]:.4f}") for c in columns]
         ortools_s = "-" if not row.get("ortools") else f"{row['ortools'][1]:.1f}"
         print(f"| {set_name} | {problem.name} | {problem.size} | {ref_kind} | "

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from problems import load
+from solvers.result import gap
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "benchmarks"
@@ -73,19 +74,14 @@ def reference(set_name: str, problem) -> tuple[float | None, str]:
     return None, "LKH-3 mean"
 
 
-def gap(value, ref) -> float | None:
-    """Percent above ``ref`` (None when either is missing)."""
-    return None if value is None or ref is None else 100.0 * (value / ref - 1.0)
-
-
 def mean_gap(set_name: str, values, refs) -> float | None:
     """Mean gap over the instances a method ran on (OR-Tools skips the largest TSPLIB ones);
     TSP-10000: the gap of the mean length to the LKH-3 mean."""
     if set_name == "TSP-10000":
         if not values or any(v is None for v in values):
             return None
-        return 100.0 * (np.mean(values) / LKH_MEAN_10000 - 1.0)
-    gaps = [gap(v, r) for v, r in zip(values, refs) if v is not None and r is not None]
+        return gap(float(np.mean(values)), LKH_MEAN_10000, "min")
+    gaps = [gap(v, r, "min") for v, r in zip(values, refs) if v is not None and r is not None]
     return float(np.mean(gaps)) if gaps else None
 
 

@@ -39,9 +39,10 @@ sys.path.insert(0, str(ROOT))
 import torch  # noqa: E402
 
 from bench.tsp_sets import (  # noqa: E402
-    LKH_MEAN_10000, SHARED, fmt, gap, instances, mean_gap, reference)
+    LKH_MEAN_10000, SHARED, fmt, instances, mean_gap, reference)
 from problems import TSP  # noqa: E402
 from solvers import solve  # noqa: E402
+from solvers.result import gap  # noqa: E402
 
 TSPLIB = ("eil51", "berlin52", "st70", "kroA100", "kroC100", "ch150", "a280", "pcb442",
           "rat783", "pr1002", "u1060", "vm1084", "pcb1173", "d1291", "fl1577", "d2103",
@@ -115,7 +116,7 @@ def main() -> None:
         store["ref"].append(ref)
         for c in columns:
             store[c].append(row[c][0])
-        cells = [fmt(gap(row[c][0], ref)) if ref else f"{row[c][0]:.4f}" for c in columns]
+        cells = [fmt(gap(row[c][0], ref, "min")) if ref else f"{row[c][0]:.4f}" for c in columns]
         print(f"| {set_name} | {problem.name} | {problem.size} | {ref_kind} | "
               f"{'-' if ref is None else f'{ref:.6g}'} | {limit:.2f} | {row['rounds']} | "
               + " | ".join(cells) + f" | {row['udc'][1]:.2f} |", flush=True)

@@ -29,6 +29,7 @@ from torch import nn
 from torch_geometric.utils import scatter
 
 from learned.checkpoint_io import load_network
+from learned.device import resolve_device
 
 CHECKPOINT = Path(__file__).with_name("checkpoints") / "udc_tsp_gnn.pt"
 SCALE_NEIGHBOURS = 8  # the local scale s_i is the mean distance to this many nearest neighbours
@@ -135,19 +136,6 @@ def edge_index_of(neighbors: np.ndarray) -> torch.Tensor:
     n, k = neighbors.shape
     src = np.repeat(np.arange(n, dtype=np.int64), k)
     return torch.from_numpy(np.stack([src, neighbors.reshape(-1).astype(np.int64)]))
-
-
-def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """``"auto"`` picks CUDA when available, else the CPU; anything else is passed to torch."""
-    if isinstance(device, str) and device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        resolved = torch.device(device)
-    except (RuntimeError, TypeError) as error:
-        raise ValueError(f"device must be 'auto', 'cpu' or 'cuda[:i]', got {device!r}") from error
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device {device!r} asked for, but no CUDA device is available")
-    return resolved
 
 
 @functools.lru_cache(maxsize=4)

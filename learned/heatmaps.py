@@ -24,36 +24,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from learned.device import resolve_device
+
 HEATMAPS = ("softdist", "knn-prior", "uniform", "gnn")
 PRIOR_PATH = Path(__file__).with_name("data") / "knn_prior.json"
 
 # softdist temperature relative to the mean nearest-neighbour distance, from the grid in
 # docs/benchmarks.md (bench/tsp_mcts.py --tau-grid on generated instances).
 SOFTDIST_TAU = 0.3
-
-
-def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """``"auto"`` → the first CUDA device when available, else the CPU.
-
-    >>> resolve_device("cpu")
-    device(type='cpu')
-    """
-    if isinstance(device, torch.device):
-        chosen = device
-    elif device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    else:
-        try:
-            chosen = torch.device(device)
-        except (RuntimeError, TypeError):
-            raise ValueError(f"device must be 'auto', 'cpu' or 'cuda[:N]', "
-                             f"got {device!r}") from None
-    if chosen.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device {device!r} was requested but torch sees no CUDA device; "
-                         f"use device='auto' or 'cpu'")
-    if chosen.type not in ("cpu", "cuda"):
-        raise ValueError(f"device must be 'auto', 'cpu' or 'cuda[:N]', got {device!r}")
-    return chosen
 
 
 def softdist(neighbor_dist: np.ndarray, *, tau: float | None = None,

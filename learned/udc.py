@@ -44,6 +44,7 @@ from scipy.spatial import cKDTree
 
 from learned import gnn, subpath_policy
 from learned.candidates import knn
+from learned.device import resolve_device
 
 CONQUER_MODES = ("both", "policy", "local")
 INIT_MODES = ("gnn", "random_insertion")
@@ -216,7 +217,7 @@ def _udc(coords, time_limit, seed, rounds, subpath_len, k, init, conquer, sample
     if not isinstance(threshold, (int, float)) or np.isnan(threshold):
         raise ValueError(f"threshold must be a number, got {threshold!r}")
     deadline = np.inf if time_limit is None else start + time_limit
-    dev = gnn.resolve_device(device)
+    dev = resolve_device(device)
     rng = np.random.default_rng(seed)
 
     if n <= 3:

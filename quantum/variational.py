@@ -13,6 +13,7 @@ it becomes a Hamiltonian, so the same angles mean the same thing for every insta
 from __future__ import annotations
 
 import math
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -91,8 +92,22 @@ def _distribution_value(energies: np.ndarray, probabilities: np.ndarray, alpha: 
     return float(taken @ energies[order] / alpha)
 
 
+class _Simulation(NamedTuple):
+    """What the training loop needs of a backend, for one QUBO divided by its energy scale.
+
+    ``objective(theta)``: the value minimised (mean energy or its CVaR);
+    ``finish(theta, evaluations)``: the trained state's samples as (bits, counts or None,
+    value, shots spent in all).
+    """
+
+    num_parameters: int
+    objective: Callable[[np.ndarray], float]
+    finish: Callable[[np.ndarray, int], tuple[np.ndarray, np.ndarray | None, float, int]]
+
+
 class _Variational:
-    """Shared training and sampling loop; subclasses provide the circuit and initial angles."""
+    """The training and sampling loop (``run``) shared by QAOA and VQE on every backend;
+    subclasses provide the circuit, the initial angles and their fast simulation."""
 
     name = "variational"
     backends: tuple[str, ...] = AER_METHODS
@@ -132,10 +147,24 @@ class _Variational:
         raise NotImplementedError
 
     def run(self, qubo: QUBO, initial: np.ndarray | None = None) -> Samples:
-        """Train on ``qubo`` (warm-started from ``initial`` when it fits) and sample bitstrings."""
-        n = qubo.num_variables
-        self.check(n)
+        """Train on ``qubo`` (warm-started from ``initial`` when it fits) and sample bitstrings.
+
+        The one training loop of every backend: ``simulation`` says what is minimised and
+        how the trained state is sampled.
+        """
+        self.check(qubo.num_variables)
         scale = energy_scale(qubo)
+        simulation = self.simulation(qubo, scale)
+        start = self._start(initial, simulation.num_parameters)
+        theta, calls = _minimise(simulation.objective, start, self.optimizer, self.maxiter,
+                                 warm=initial is not None and len(initial) == len(start))
+        bits, counts, value, shots = simulation.finish(theta, calls)
+        return unique_samples(bits, counts, params=theta, value=value * scale,
+                              evaluations=calls + 1, shots=shots)
+
+    def simulation(self, qubo: QUBO, scale: float) -> _Simulation:
+        """The training objective and final sampling of ``qubo / scale`` on Aer."""
+        n = qubo.num_variables
         circuit = self.circuit(qubo, scale)
         runner = AerRunner(circuit, self.backend, shots=self.shots, noise=self.noise,
                            seed=int(self.rng.integers(2**31)))
@@ -152,20 +181,22 @@ class _Variational:
             states, probabilities = runner.distribution(self.values(circuit, theta))
             return _distribution_value(energies(states), probabilities, self.alpha, order)
 
-        start = self._start(initial, circuit.num_parameters)
-        theta, calls = _minimise(objective, start, self.optimizer, self.maxiter,
-                                 warm=initial is not None and len(initial) == len(start))
-        states, probabilities = runner.distribution(self.values(circuit, theta),
-                                                    shots=self.final_shots)
-        value = _distribution_value(energies(states), probabilities, self.alpha, order) * scale
-        if exact:
-            states = self.rng.choice(states.size, size=self.final_shots,
-                                     p=probabilities / probabilities.sum())
-            probabilities = np.ones(self.final_shots)
-        spent = 0 if exact else calls * runner.shots
-        return unique_samples(index_to_bits(states, n), probabilities, params=theta,
-                              value=value, evaluations=calls + 1,
-                              shots=spent + self.final_shots)
+        def finish(theta, calls):
+            states, probabilities = runner.distribution(self.values(circuit, theta),
+                                                        shots=self.final_shots)
+            value = _distribution_value(energies(states), probabilities, self.alpha, order)
+            if exact:
+                return self._sampled(probabilities, n), None, value, self.final_shots
+            shots = calls * runner.shots + self.final_shots
+            return index_to_bits(states, n), probabilities, value, shots
+
+        return _Simulation(circuit.num_parameters, objective, finish)
+
+    def _sampled(self, probabilities: np.ndarray, n: int) -> np.ndarray:
+        """``final_shots`` bitstrings of ``n`` bits drawn from an exact distribution."""
+        states = self.rng.choice(probabilities.size, size=self.final_shots,
+                                 p=probabilities / probabilities.sum())
+        return index_to_bits(states, n)
 
     def _start(self, initial, size: int) -> np.ndarray:
         if initial is not None and len(initial) == size:
@@ -212,12 +243,12 @@ class QAOA(_Variational):
         s = (np.arange(p) + 0.5) / p
         return np.concatenate((0.8 * s, -0.8 * (1.0 - s)))
 
-    def run(self, qubo: QUBO, initial: np.ndarray | None = None) -> Samples:
+    def simulation(self, qubo: QUBO, scale: float) -> _Simulation:
+        """On the fast backend: ``ProductQAOA`` for a cost without couplings, else
+        ``DiagonalQAOA``; on the others, Aer."""
         if self.backend != "fast":
-            return super().run(qubo, initial)
+            return super().simulation(qubo, scale)
         n = qubo.num_variables
-        self.check(n)
-        scale = energy_scale(qubo)
         p = self.reps
         Q = np.asarray(qubo.Q, dtype=float)
         separable = self.alpha >= 1.0 and not np.any(Q - np.diag(np.diag(Q)))
@@ -231,19 +262,16 @@ class QAOA(_Variational):
                 return simulator.expectation(theta[:p], theta[p:])
             return simulator.cvar(theta[:p], theta[p:], self.alpha)
 
-        start = self._start(initial, 2 * p)
-        theta, calls = _minimise(objective, start, self.optimizer, self.maxiter,
-                                 warm=initial is not None and len(initial) == len(start))
-        value = objective(theta) * scale
-        if separable:
-            bits = simulator.sample(theta[:p], theta[p:], self.final_shots, self.rng)
-        else:
-            probabilities = simulator.probabilities(theta[:p], theta[p:]).cpu().numpy()
-            probabilities = probabilities / probabilities.sum()
-            states = self.rng.choice(probabilities.size, size=self.final_shots, p=probabilities)
-            bits = index_to_bits(states, n)
-        return unique_samples(bits, params=theta, value=value, evaluations=calls + 1,
-                              shots=self.final_shots)
+        def finish(theta, calls):
+            value = objective(theta)
+            if separable:
+                bits = simulator.sample(theta[:p], theta[p:], self.final_shots, self.rng)
+            else:
+                bits = self._sampled(
+                    simulator.probabilities(theta[:p], theta[p:]).cpu().numpy(), n)
+            return bits, None, value, self.final_shots
+
+        return _Simulation(2 * p, objective, finish)
 
     def values(self, circuit, theta: np.ndarray) -> list[float]:
         """``theta = (γ_1..γ_p, β_1..β_p)`` in the order of ``circuit.parameters``."""
@@ -290,12 +318,10 @@ class VQE(_Variational):
         """Uniform random angles in [−π, π)."""
         return self.rng.uniform(-np.pi, np.pi, size=num_parameters)
 
-    def run(self, qubo: QUBO, initial: np.ndarray | None = None) -> Samples:
+    def simulation(self, qubo: QUBO, scale: float) -> _Simulation:
+        """On the fast backend ``RealAmplitudesSimulator``, on the others Aer."""
         if self.backend != "fast":
-            return super().run(qubo, initial)
-        n = qubo.num_variables
-        self.check(n)
-        scale = energy_scale(qubo)
+            return super().simulation(qubo, scale)
         simulator = RealAmplitudesSimulator(cost_vector(qubo) / scale, self.reps)
         self.rng.integers(2**31)  # the Aer path's simulator seed: same stream, same start
 
@@ -304,12 +330,9 @@ class VQE(_Variational):
                 return simulator.expectation(theta)
             return simulator.cvar(theta, self.alpha)
 
-        start = self._start(initial, simulator.num_parameters)
-        theta, calls = _minimise(objective, start, self.optimizer, self.maxiter,
-                                 warm=initial is not None and len(initial) == len(start))
-        value = objective(theta) * scale
-        probabilities = simulator.probabilities(theta)
-        states = self.rng.choice(probabilities.size, size=self.final_shots,
-                                 p=probabilities / probabilities.sum())
-        return unique_samples(index_to_bits(states, n), params=theta, value=value,
-                              evaluations=calls + 1, shots=self.final_shots)
+        def finish(theta, calls):
+            value = objective(theta)
+            bits = self._sampled(simulator.probabilities(theta), qubo.num_variables)
+            return bits, None, value, self.final_shots
+
+        return _Simulation(simulator.num_parameters, objective, finish)

@@ -21,9 +21,10 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
+from solvers.registry import PROBLEM_TYPES
+
 PLUGINS_ENV = "NQCO_PLUGINS"
 
-TYPES = ("TSP", "MDKP", "MIS", "QAP", "RobustKnapsack", "BQP", "MaxCut")
 
 # Problem type -> (writer method, file suffix) used by `nqco generate`.
 WRITERS = {"TSP": ("write_tsplib", ".tsp"), "MDKP": ("write_orlib", ".txt"),
@@ -129,11 +130,11 @@ def parse_options(items: Sequence[str], methods: Sequence[str]) -> dict[str, dic
 
 
 def _problem_type(text: str) -> str:
-    for kind in TYPES:
+    for kind in PROBLEM_TYPES:
         if text.replace("_", "").replace("-", "").lower() == kind.lower():
             return kind
     raise argparse.ArgumentTypeError(f"unknown problem type {text!r}; choose from "
-                                     f"{', '.join(TYPES)}")
+                                     f"{', '.join(PROBLEM_TYPES)}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -214,7 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write random instances. Options of the type's generator are passed as "
                     "--NAME VALUE, e.g. `nqco generate MIS --n 50 --count 3 -o g --p 0.2`; "
                     "`nqco generate TYPE --list-options` shows them.")
-    p.add_argument("type", type=_problem_type, help=", ".join(TYPES))
+    p.add_argument("type", type=_problem_type, help=", ".join(PROBLEM_TYPES))
     p.add_argument("--n", type=_positive_int, help="size (cities, items, nodes, facilities)")
     p.add_argument("--count", type=_positive_int, default=1)
     p.add_argument("-o", "--output", type=Path, help="folder to write into")

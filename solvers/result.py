@@ -57,13 +57,9 @@ class Result:
             raise ValueError("a feasible Result needs an objective")
 
     def gap_to(self, reference: float | None) -> float | None:
-        """Relative gap in percent to ``reference`` (positive = worse), ``None`` if unknown."""
-        if reference is None or self.objective is None or not self.feasible:
-            return None
-        if reference == 0:
-            return 0.0 if self.objective == 0 else math.inf
-        diff = self.objective - reference if self.sense == "min" else reference - self.objective
-        return 100.0 * diff / abs(reference)
+        """Relative gap in percent to ``reference`` (positive = worse), ``None`` if unknown
+        or infeasible (``gap``)."""
+        return gap(self.objective, reference, self.sense) if self.feasible else None
 
     def summary(self) -> str:
         obj = "-" if self.objective is None else f"{self.objective:.10g}"
@@ -79,6 +75,22 @@ class Result:
         d["trace"] = [list(map(float, p)) for p in self.trace]
         d["info"] = _plain(self.info)
         return d
+
+
+def gap(objective: float | None, reference: float | None, sense: str) -> float | None:
+    """Relative gap in percent of ``objective`` to ``reference``, positive = worse:
+    ``100 (objective - reference) / |reference|`` for ``sense="min"``, the mirror for
+    ``"max"``; ``None`` when either is unknown. The report's gaps are this one.
+
+    >>> gap(110.0, 100.0, "min"), gap(90.0, 100.0, "max"), gap(5.0, None, "min")
+    (10.0, 10.0, None)
+    """
+    if objective is None or reference is None:
+        return None
+    if reference == 0:
+        return 0.0 if objective == 0 else math.inf
+    diff = objective - reference if sense == "min" else reference - objective
+    return 100.0 * diff / abs(reference)
 
 
 def _plain(value):

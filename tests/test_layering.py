@@ -7,13 +7,17 @@
 
 Every import counts: at module level or inside a function, relative or absolute,
 ``importlib.import_module("...")`` with a literal name, and ``"module:function"`` targets
-(the registry's lazy entries).
+(the registry's lazy entries). Two checks of the tree ride along: no subpackage of ``solvers``
+hides a public name, and importing a module compiles no numba kernel.
 """
 
 from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -132,3 +136,23 @@ def test_no_module_of_solvers_hides_its_public_api():
     for module in pkgutil.walk_packages(solvers.__path__, "solvers."):
         importlib.import_module(module.name)
     assert {name: getattr(solvers, name) for name in solvers.__all__} == public
+
+
+def test_importing_every_module_compiles_no_numba_kernel():
+    """Kernels compile on their first call, never at import (``nqco warmup`` runs them)."""
+    script = textwrap.dedent("""
+        import importlib, pkgutil
+        from numba.core.dispatcher import Dispatcher
+        compiled = []
+        for package in ("problems", "quantum", "learned", "solvers"):
+            top = importlib.import_module(package)
+            for info in pkgutil.walk_packages(top.__path__, package + "."):
+                module = importlib.import_module(info.name)
+                compiled += [f"{info.name}.{name}" for name, value in vars(module).items()
+                             if isinstance(value, Dispatcher) and value.signatures]
+        print(sorted(set(compiled)))
+    """)
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                          text=True, timeout=240)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]"

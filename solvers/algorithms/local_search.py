@@ -61,7 +61,7 @@ class Metric(NamedTuple):
         """Distances between the city pairs ``(i[t], j[t])``."""
         i = np.ascontiguousarray(i, dtype=np.int64)
         j = np.ascontiguousarray(j, dtype=np.int64)
-        return _pair_distances(i, j, self.kind, self.xy, self.matrix)
+        return _pair_distances(i, j, self)
 
     def with_eps(self, scale: float) -> "Metric":
         """For float metrics, an improvement threshold relative to a typical edge ``scale``."""
@@ -79,14 +79,14 @@ def metric_for(problem) -> Metric:
     ------
     ValueError
         For an edge-weight type without a compiled rule, or an EXPLICIT instance too large
-        for a dense matrix.
+        for a dense matrix (the message names the instance, not the calling method).
     """
     kind_name = str(getattr(problem, "edge_weight_type", "EXACT")).upper()
     coords = getattr(problem, "coords", None)
     n = problem.size
     if kind_name == "EXPLICIT" or coords is None:
         if n > DENSE_LIMIT:
-            raise ValueError(f"mcts: {problem.name} has no coordinates and {n} cities; instances "
+            raise ValueError(f"{problem.name} has no coordinates and {n} cities; instances "
                              f"without coordinates are supported up to {DENSE_LIMIT} cities")
         given = getattr(problem, "matrix", None)
         if given is not None:
@@ -102,7 +102,7 @@ def metric_for(problem) -> Metric:
     if kind_name == "GEO":
         return Metric(GEO, _geo_radians(xy), np.zeros((1, 1)), 0.5)
     if kind_name not in _KINDS:
-        raise ValueError(f"mcts: edge weight type {kind_name!r} of {problem.name} is not "
+        raise ValueError(f"edge weight type {kind_name!r} of {problem.name} is not "
                          f"supported (supported: {', '.join(_KINDS)}, EXPLICIT)")
     return Metric.euclidean(xy, kind_name)
 
@@ -118,7 +118,7 @@ def check_metric(metric: Metric, neighbors: np.ndarray, neighbor_dist: np.ndarra
     bad = np.abs(mine - theirs) > tolerance
     if bad.any():
         i, r = np.argwhere(bad)[0]
-        raise ValueError(f"mcts: the compiled distance rule disagrees with {name}'s distance for "
+        raise ValueError(f"the compiled distance rule disagrees with {name}'s distance for "
                          f"cities {i} and {neighbors[i, r]}: {mine[i, r]} vs {theirs[i, r]}; "
                          f"this edge weight type is not supported")
 
@@ -138,8 +138,7 @@ def tour_length(tour: np.ndarray, metric: Metric) -> float:
     >>> tour_length(np.array([0, 1, 2, 3]), m)
     4.0
     """
-    t = np.ascontiguousarray(tour, dtype=np.int32)
-    return float(cycle_length(t, metric.kind, metric.xy, metric.matrix))
+    return float(cycle_length(np.ascontiguousarray(tour, dtype=np.int32), metric))
 
 
 def two_opt_or_opt(tour: np.ndarray, metric: Metric, neighbors: np.ndarray,
@@ -182,16 +181,38 @@ def two_opt_or_opt(tour: np.ndarray, metric: Metric, neighbors: np.ndarray,
                          f"neighbors {neighbors.shape}")
     if metric.eps == 0.0:  # float distances: ties within rounding error could cycle forever
         metric = metric.with_eps(float(np.mean(neighbor_dist[:, 0])) if n else 1.0)
-    pos = np.empty(n, dtype=np.int32)
-    pos[t] = np.arange(n, dtype=np.int32)
-    queue = Queue.full(n)
-    journal = Journal.empty(64)
-    cand = np.ascontiguousarray(neighbors, dtype=np.int32)
-    cdist = np.ascontiguousarray(neighbor_dist, dtype=np.float64)
     if n >= 5:
-        local_search(t, pos, queue.items, queue.inside, queue.meta, journal.ranges, journal.meta,
-                     metric.kind, metric.xy, metric.matrix, cand, cdist, metric.eps, -1)
+        local_search(Tour.of(t), Queue.full(n), Journal.empty(64), metric,
+                     Candidates.of(neighbors, neighbor_dist), -1)
     return t, tour_length(t, metric)
+
+
+class Tour(NamedTuple):
+    """A tour being changed in place: ``city[p]`` is at position ``p``, ``pos[c]`` is where
+    city ``c`` is (``int32`` arrays)."""
+
+    city: np.ndarray
+    pos: np.ndarray
+
+    @classmethod
+    def of(cls, cities: np.ndarray) -> "Tour":
+        """The record of the ``int32`` permutation ``cities`` (kept, not copied)."""
+        pos = np.empty(cities.shape[0], dtype=np.int32)
+        pos[cities] = np.arange(cities.shape[0], dtype=np.int32)
+        return cls(cities, pos)
+
+
+class Candidates(NamedTuple):
+    """Each city's candidate neighbours (N, k) ``int32``, nearest first, and the problem's
+    distances to them (N, k) ``float64``."""
+
+    neighbors: np.ndarray
+    dist: np.ndarray
+
+    @classmethod
+    def of(cls, neighbors: np.ndarray, neighbor_dist: np.ndarray) -> "Candidates":
+        return cls(np.ascontiguousarray(neighbors, dtype=np.int32),
+                   np.ascontiguousarray(neighbor_dist, dtype=np.float64))
 
 
 class Queue(NamedTuple):
@@ -224,12 +245,17 @@ class Journal(NamedTuple):
 
 
 # ---------------------------------------------------------------- compiled primitives
+# They take the records above (numba passes NamedTuples of arrays to compiled code as they
+# are): ``tour`` a ``Tour``, ``metric`` a ``Metric``, ``cand`` ``Candidates``, ``queue`` a
+# ``Queue``, ``journal`` a ``Journal``.
 
 @njit(cache=True, nogil=True)
-def dist(i, j, kind, xy, mat):
-    """Distance between cities ``i`` and ``j`` under the TSPLIB rule ``kind``."""
+def dist(i, j, metric):
+    """Distance between cities ``i`` and ``j`` under the TSPLIB rule ``metric.kind``."""
+    kind = metric.kind
     if kind == MATRIX:
-        return mat[i, j]
+        return metric.matrix[i, j]
+    xy = metric.xy
     if kind == GEO:
         q1 = math.cos(xy[i, 1] - xy[j, 1])
         q2 = math.cos(xy[i, 0] - xy[j, 0])
@@ -252,48 +278,50 @@ def dist(i, j, kind, xy, mat):
 
 
 @njit(cache=True, nogil=True)
-def _pair_distances(i, j, kind, xy, mat):
+def _pair_distances(i, j, metric):
     out = np.empty(i.shape[0])
     for t in range(i.shape[0]):
-        out[t] = dist(i[t], j[t], kind, xy, mat)
+        out[t] = dist(i[t], j[t], metric)
     return out
 
 
 @njit(cache=True, nogil=True)
-def cycle_length(tour, kind, xy, mat):
-    """Closed-tour length under the raw metric fields (the jitted core of ``tour_length``)."""
-    n = tour.shape[0]
+def cycle_length(cities, metric):
+    """Length of the closed tour ``cities`` (the jitted core of ``tour_length``)."""
+    n = cities.shape[0]
     total = 0.0
     for p in range(n):
-        total += dist(tour[p], tour[p + 1 if p + 1 < n else 0], kind, xy, mat)
+        total += dist(cities[p], cities[p + 1 if p + 1 < n else 0], metric)
     return total
 
 
 @njit(cache=True, nogil=True)
-def succ(tour, pos, v):
-    p = pos[v] + 1
-    return tour[0] if p == tour.shape[0] else tour[p]
+def succ(tour, v):
+    p = tour.pos[v] + 1
+    return tour.city[0] if p == tour.city.shape[0] else tour.city[p]
 
 
 @njit(cache=True, nogil=True)
-def pred(tour, pos, v):
-    p = pos[v]
-    return tour[tour.shape[0] - 1] if p == 0 else tour[p - 1]
+def pred(tour, v):
+    p = tour.pos[v]
+    return tour.city[tour.city.shape[0] - 1] if p == 0 else tour.city[p - 1]
 
 
 @njit(cache=True, nogil=True)
-def reverse_positions(tour, pos, i, j):
+def reverse_positions(tour, i, j):
     """Reverse the cyclic stretch of positions ``i..j`` (inclusive, going forward)."""
-    n = tour.shape[0]
+    city = tour.city
+    pos = tour.pos
+    n = city.shape[0]
     length = j - i
     if length < 0:
         length += n
     for _ in range((length + 1) // 2):
-        a = tour[i]
-        b = tour[j]
-        tour[i] = b
+        a = city[i]
+        b = city[j]
+        city[i] = b
         pos[b] = i
-        tour[j] = a
+        city[j] = a
         pos[a] = j
         i += 1
         if i == n:
@@ -304,12 +332,12 @@ def reverse_positions(tour, pos, i, j):
 
 
 @njit(cache=True, nogil=True)
-def reverse_path(tour, pos, a, b, jr, jmeta):
+def reverse_path(tour, a, b, journal):
     """Reverse the path from city ``a`` forward to city ``b`` (or, equivalently for the
     cycle, its complement, whichever is shorter) and journal the reversed range."""
-    n = tour.shape[0]
-    i = pos[a]
-    j = pos[b]
+    n = tour.city.shape[0]
+    i = tour.pos[a]
+    j = tour.pos[b]
     inner = j - i
     if inner < 0:
         inner += n
@@ -322,108 +350,110 @@ def reverse_path(tour, pos, a, b, jr, jmeta):
             i = 0
         if j < 0:
             j = n - 1
-    journaled_reverse(tour, pos, i, j, jr, jmeta)
+    journaled_reverse(tour, i, j, journal)
 
 
 @njit(cache=True, nogil=True)
-def journaled_reverse(tour, pos, i, j, jr, jmeta):
-    """Reverse tour positions ``i..j`` (cyclically) and push the range on the journal ``jr``;
-    a full journal sets the overflow flag ``jmeta[1]`` instead."""
-    reverse_positions(tour, pos, i, j)
-    top = jmeta[0]
-    if top < jr.shape[0]:
-        jr[top, 0] = i
-        jr[top, 1] = j
-        jmeta[0] = top + 1
+def journaled_reverse(tour, i, j, journal):
+    """Reverse tour positions ``i..j`` (cyclically) and push the range on the journal;
+    a full journal sets its overflow flag ``journal.meta[1]`` instead."""
+    reverse_positions(tour, i, j)
+    top = journal.meta[0]
+    if top < journal.ranges.shape[0]:
+        journal.ranges[top, 0] = i
+        journal.ranges[top, 1] = j
+        journal.meta[0] = top + 1
     else:
-        jmeta[1] = 1
+        journal.meta[1] = 1
 
 
 @njit(cache=True, nogil=True)
-def undo_to(tour, pos, jr, jmeta, top):
+def undo_to(tour, journal, top):
     """Undo journaled reversals down to journal height ``top``."""
-    while jmeta[0] > top:
-        jmeta[0] -= 1
-        reverse_positions(tour, pos, jr[jmeta[0], 0], jr[jmeta[0], 1])
+    while journal.meta[0] > top:
+        journal.meta[0] -= 1
+        reverse_positions(tour, journal.ranges[journal.meta[0], 0],
+                          journal.ranges[journal.meta[0], 1])
 
 
 @njit(cache=True, nogil=True)
-def move2(tour, pos, a, b, c, d, jr, jmeta):
+def move2(tour, a, b, c, d, journal):
     """2-opt: replace edges (a, b), (c, d) by (a, c), (b, d); b follows a and d follows c
     in one and the same direction of travel."""
-    if succ(tour, pos, a) == b:
-        reverse_path(tour, pos, b, c, jr, jmeta)
+    if succ(tour, a) == b:
+        reverse_path(tour, b, c, journal)
     else:
-        reverse_path(tour, pos, a, d, jr, jmeta)
+        reverse_path(tour, a, d, journal)
 
 
 @njit(cache=True, nogil=True)
-def or_move(tour, pos, p, s1, s2, nx, x, y, forward, jr, jmeta):
+def or_move(tour, p, s1, s2, nx, x, y, forward, journal):
     """Move the segment s1..s2 (between p and nx) between x and y, where, travelling so that
     p→s1, y follows x. ``forward``: x–s1 and s2–y, else x–s2 and s1–y."""
-    move2(tour, pos, p, s1, x, y, jr, jmeta)
-    move2(tour, pos, p, x, nx, s2, jr, jmeta)
+    move2(tour, p, s1, x, y, journal)
+    move2(tour, p, x, nx, s2, journal)
     if forward:
-        move2(tour, pos, x, s2, s1, y, jr, jmeta)
+        move2(tour, x, s2, s1, y, journal)
 
 
 @njit(cache=True, nogil=True)
-def push(queue, inside, qmeta, v):
-    if inside[v]:
+def push(queue, v):
+    if queue.inside[v]:
         return
-    n = queue.shape[0]
-    tail = qmeta[0] + qmeta[1]
+    n = queue.items.shape[0]
+    tail = queue.meta[0] + queue.meta[1]
     if tail >= n:
         tail -= n
-    queue[tail] = v
-    inside[v] = True
-    qmeta[1] += 1
+    queue.items[tail] = v
+    queue.inside[v] = True
+    queue.meta[1] += 1
 
 
 @njit(cache=True, nogil=True)
-def pop(queue, inside, qmeta):
-    v = queue[qmeta[0]]
-    qmeta[0] += 1
-    if qmeta[0] == queue.shape[0]:
-        qmeta[0] = 0
-    qmeta[1] -= 1
-    inside[v] = False
+def pop(queue):
+    v = queue.items[queue.meta[0]]
+    queue.meta[0] += 1
+    if queue.meta[0] == queue.items.shape[0]:
+        queue.meta[0] = 0
+    queue.meta[1] -= 1
+    queue.inside[v] = False
     return v
 
 
 @njit(cache=True, nogil=True)
-def two_opt_from(a, tour, pos, kind, xy, mat, cand, cdist, eps, queue, inside, qmeta,
-                 jr, jmeta):
+def two_opt_from(a, tour, metric, cand, queue, journal):
     """First improving 2-opt move adding a candidate edge at ``a``; returns the gain (0 if none)."""
-    k = cand.shape[1]
+    eps = metric.eps
+    k = cand.neighbors.shape[1]
     for direction in range(2):
-        b = succ(tour, pos, a) if direction == 0 else pred(tour, pos, a)
-        dab = dist(a, b, kind, xy, mat)
+        b = succ(tour, a) if direction == 0 else pred(tour, a)
+        dab = dist(a, b, metric)
         for r in range(k):
-            c = cand[a, r]
-            g = dab - cdist[a, r]
+            c = cand.neighbors[a, r]
+            g = dab - cand.dist[a, r]
             if g <= eps:
                 break
-            d = succ(tour, pos, c) if direction == 0 else pred(tour, pos, c)
+            d = succ(tour, c) if direction == 0 else pred(tour, c)
             if c == b or d == a:
                 continue
-            gain = g + dist(c, d, kind, xy, mat) - dist(b, d, kind, xy, mat)
+            gain = g + dist(c, d, metric) - dist(b, d, metric)
             if gain > eps:
-                move2(tour, pos, a, b, c, d, jr, jmeta)
-                push(queue, inside, qmeta, a)
-                push(queue, inside, qmeta, b)
-                push(queue, inside, qmeta, c)
-                push(queue, inside, qmeta, d)
+                move2(tour, a, b, c, d, journal)
+                push(queue, a)
+                push(queue, b)
+                push(queue, c)
+                push(queue, d)
                 return gain
     return 0.0
 
 
 @njit(cache=True, nogil=True)
-def or_opt_from(a, tour, pos, kind, xy, mat, cand, cdist, eps, queue, inside, qmeta, jr, jmeta):
+def or_opt_from(a, tour, metric, cand, queue, journal):
     """First improving move of a segment of 1–3 cities starting at ``a`` next to a candidate
     of one of its ends; returns the gain (0 if none)."""
-    n = tour.shape[0]
-    k = cand.shape[1]
+    eps = metric.eps
+    n = tour.city.shape[0]
+    k = cand.neighbors.shape[1]
     for length in range(1, 4):
         if n - length < 4:
             break
@@ -431,29 +461,28 @@ def or_opt_from(a, tour, pos, kind, xy, mat, cand, cdist, eps, queue, inside, qm
             s1 = a
             s2 = a
             for _ in range(length - 1):
-                s2 = succ(tour, pos, s2) if direction == 0 else pred(tour, pos, s2)
-            p = pred(tour, pos, s1) if direction == 0 else succ(tour, pos, s1)
-            nx = succ(tour, pos, s2) if direction == 0 else pred(tour, pos, s2)
-            g1 = (dist(p, s1, kind, xy, mat) + dist(s2, nx, kind, xy, mat)
-                  - dist(p, nx, kind, xy, mat))
+                s2 = succ(tour, s2) if direction == 0 else pred(tour, s2)
+            p = pred(tour, s1) if direction == 0 else succ(tour, s1)
+            nx = succ(tour, s2) if direction == 0 else pred(tour, s2)
+            g1 = dist(p, s1, metric) + dist(s2, nx, metric) - dist(p, nx, metric)
             if g1 <= eps:
                 continue
             for end in range(2):
                 e = s1 if end == 0 else s2
                 other = s2 if end == 0 else s1
                 for r in range(k):
-                    c = cand[e, r]
-                    g = g1 - cdist[e, r]
+                    c = cand.neighbors[e, r]
+                    g = g1 - cand.dist[e, r]
                     if g <= eps:
                         break
-                    if _in_segment(tour, pos, c, s1, s2, direction):
+                    if _in_segment(tour, c, s1, s2, direction):
                         continue
                     for side in range(2):
                         # the tour neighbour of c that s_other will be joined to
-                        dd = succ(tour, pos, c) if side == 0 else pred(tour, pos, c)
-                        if dd == s1 or dd == s2 or _in_segment(tour, pos, dd, s1, s2, direction):
+                        dd = succ(tour, c) if side == 0 else pred(tour, c)
+                        if dd == s1 or dd == s2 or _in_segment(tour, dd, s1, s2, direction):
                             continue
-                        gain = g + dist(c, dd, kind, xy, mat) - dist(other, dd, kind, xy, mat)
+                        gain = g + dist(c, dd, metric) - dist(other, dd, metric)
                         if gain <= eps:
                             continue
                         # orient so that p→s1: then the edge (c, dd) runs x→y
@@ -462,20 +491,21 @@ def or_opt_from(a, tour, pos, kind, xy, mat, cand, cdist, eps, queue, inside, qm
                         else:
                             x, y = dd, c
                         forward = (x == c) == (e == s1)
-                        or_move(tour, pos, p, s1, s2, nx, x, y, forward, jr, jmeta)
-                        push(queue, inside, qmeta, p)
-                        push(queue, inside, qmeta, nx)
-                        push(queue, inside, qmeta, s1)
-                        push(queue, inside, qmeta, s2)
-                        push(queue, inside, qmeta, c)
-                        push(queue, inside, qmeta, dd)
+                        or_move(tour, p, s1, s2, nx, x, y, forward, journal)
+                        push(queue, p)
+                        push(queue, nx)
+                        push(queue, s1)
+                        push(queue, s2)
+                        push(queue, c)
+                        push(queue, dd)
                         return gain
     return 0.0
 
 
 @njit(cache=True, nogil=True)
-def _in_segment(tour, pos, v, s1, s2, direction):
-    n = tour.shape[0]
+def _in_segment(tour, v, s1, s2, direction):
+    n = tour.city.shape[0]
+    pos = tour.pos
     if direction == 0:
         span = pos[s2] - pos[s1]
         off = pos[v] - pos[s1]
@@ -490,19 +520,16 @@ def _in_segment(tour, pos, v, s1, s2, direction):
 
 
 @njit(cache=True, nogil=True)
-def local_search(tour, pos, queue, inside, qmeta, jr, jmeta, kind, xy, mat, cand, cdist, eps,
-                 budget):
+def local_search(tour, queue, journal, metric, cand, budget):
     """2-opt + Or-opt from the queued cities until the queue is empty or ``budget`` cities
     were processed (``budget < 0``: no limit). Returns the total gain."""
     total = 0.0
     done = 0
-    while qmeta[1] > 0 and (budget < 0 or done < budget):
-        a = pop(queue, inside, qmeta)
+    while queue.meta[1] > 0 and (budget < 0 or done < budget):
+        a = pop(queue)
         done += 1
-        gain = two_opt_from(a, tour, pos, kind, xy, mat, cand, cdist, eps, queue, inside, qmeta,
-                            jr, jmeta)
+        gain = two_opt_from(a, tour, metric, cand, queue, journal)
         if gain == 0.0:
-            gain = or_opt_from(a, tour, pos, kind, xy, mat, cand, cdist, eps, queue, inside,
-                               qmeta, jr, jmeta)
+            gain = or_opt_from(a, tour, metric, cand, queue, journal)
         total += gain
     return total

@@ -20,8 +20,9 @@ sparse candidate graph so that memory is O(N·k):
    tour from the learned weights (Fu et al.);
 5. it stops at the time limit (or after ``max_iterations`` rounds) and returns the best tour.
 
-The compiled loops run in chunks of bounded work so the time limit is honoured to within a
-few milliseconds; with ``max_iterations`` and no time limit a seed fixes the result.
+The compiled loops (``solvers.algorithms.mcts_kernels``) run in chunks of bounded work so the
+time limit is honoured to within a few milliseconds; with ``max_iterations`` and no time limit
+a seed fixes the result.
 """
 
 from __future__ import annotations
@@ -32,26 +33,19 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
-from numba import njit
 
 from learned import heatmaps
 from learned.candidates import knn, knn_from_matrix
-from solvers.algorithms.local_search import (GEO, MATRIX, Metric, check_metric, cycle_length,
-                                             dist, journaled_reverse, metric_for, move2,
-                                             or_opt_from, pop, pred, push, succ, tour_length,
-                                             two_opt_from, undo_to)
+from learned.device import resolve_device
+from solvers.algorithms.local_search import (GEO, MATRIX, Candidates, Journal, Metric, Queue,
+                                             Tour, check_metric, metric_for, tour_length)
+from solvers.algorithms.mcts_kernels import (ACTIONS, BEST, CURRENT, FIRST, IMPROVEMENTS, KICK,
+                                             ROUNDS, SAMPLE, Memory, Sampling, Settings, State,
+                                             advance, reverse_index)
 from solvers.result import Answer
 
 RESTARTS = ("kick", "sample")
-KICK, SAMPLE = 0, 1
-_TRIES = 2            # sampled actions per city and direction before its don't-look bit is set
-_KICK_SEGMENT = 50    # longest segment moved by a restart kick
 _CHUNK_SECONDS = 0.02  # target duration of one compiled chunk (time-limit granularity)
-
-# integer state slots
-_M, _ROUNDS, _ACTIVE, _STALE, _IMPROVEMENTS, _FIRST = 0, 1, 2, 3, 4, 5
-# float state slots
-_CUR, _BEST = 0, 1
 
 
 def solve_mcts(problem, *, time_limit: float | None = None, seed: int = 0,
@@ -97,15 +91,15 @@ def solve_mcts(problem, *, time_limit: float | None = None, seed: int = 0,
     n = int(problem.size)
     _check_options(heatmap, candidates, alpha, beta, h, max_depth, restart, max_iterations,
                    workers)
-    heatmaps.resolve_device(device)
+    resolve_device(device)
     if time_limit is None and max_iterations is None:
         time_limit = min(max(0.05 * n, 2.0), 600.0)
     if n <= 3:
         return Answer(np.arange(n), status="optimal", trace=(),
                       info={"reason": "3 cities or fewer: every tour is optimal"})
     graph = build_graph(problem, min(candidates, n - 1), heatmap=heatmap, device=device, tau=tau)
-    settings = _Settings(alpha=float(alpha), beta=float(beta), h=float(h),
-                         max_depth=int(max_depth), restart=KICK if restart == "kick" else SAMPLE)
+    settings = Settings(alpha=float(alpha), beta=float(beta), h=float(h),
+                        max_depth=int(max_depth), restart=KICK if restart == "kick" else SAMPLE)
     deadline = None if time_limit is None else start + float(time_limit)
     rounds = math.inf if max_iterations is None else int(max_iterations)
     seeds = np.random.SeedSequence(seed).generate_state(workers, dtype=np.uint64)
@@ -153,7 +147,10 @@ def build_graph(problem, k: int, *, heatmap: str = "softdist", device: str = "au
     Raises ``ValueError`` for unsupported distance types or heatmaps.
     """
     start = time.perf_counter()
-    metric = metric_for(problem)
+    try:
+        metric = metric_for(problem)
+    except ValueError as error:
+        raise ValueError(f"mcts: {error}") from None
     n = problem.size
     if metric.kind == MATRIX:
         neighbors = knn_from_matrix(metric.matrix, k)
@@ -171,25 +168,19 @@ def build_graph(problem, k: int, *, heatmap: str = "softdist", device: str = "au
     order = np.argsort(neighbor_dist, axis=1, kind="stable")
     neighbors = np.ascontiguousarray(np.take_along_axis(neighbors, order, axis=1), dtype=np.int32)
     neighbor_dist = np.ascontiguousarray(np.take_along_axis(neighbor_dist, order, axis=1))
-    check_metric(metric, neighbors, neighbor_dist, problem.name)
+    try:
+        check_metric(metric, neighbors, neighbor_dist, problem.name)
+    except ValueError as error:
+        raise ValueError(f"mcts: {error}") from None
     metric = metric.with_eps(float(neighbor_dist[:, 0].mean()))
     coords = None if metric.kind == MATRIX else np.asarray(problem.coords, dtype=float)
     scores = heatmaps.heatmap(heatmap, neighbors, neighbor_dist, coords=coords, device=device,
                               tau=tau)
-    reverse = _reverse_index(neighbors)
+    reverse = reverse_index(neighbors)
     weights = _symmetric_weights(scores, neighbors, reverse)
     order = np.arange(n, dtype=np.int32) if points is None else _hilbert_order(points[:, :2])
     return Graph(metric, neighbors, neighbor_dist, reverse, weights, order,
                  time.perf_counter() - start)
-
-
-@dataclass(frozen=True)
-class _Settings:
-    alpha: float
-    beta: float
-    h: float
-    max_depth: int
-    restart: int
 
 
 @dataclass
@@ -202,43 +193,35 @@ class _Run:
     trace: list = field(default_factory=list)
 
 
-def _search(graph: Graph, settings: _Settings, seed: int, deadline: float | None,
+def _search(graph: Graph, settings: Settings, seed: int, deadline: float | None,
             max_rounds: float, t0: float) -> _Run:
     """One search (one worker): sample, then rounds of actions and restarts until stopped."""
     n, k = graph.neighbors.shape
     m = graph.metric
-    tour = np.zeros(n, dtype=np.int32)
-    pos = np.zeros(n, dtype=np.int32)
-    best = np.zeros(n, dtype=np.int32)
-    weights = graph.weights.copy()
-    visits = np.zeros((n, k), dtype=np.int32)
-    queue = np.zeros(n, dtype=np.int32)
-    inside = np.zeros(n, dtype=np.bool_)
-    qmeta = np.zeros(2, dtype=np.int64)
-    jr = np.zeros((max(4096, 16 * settings.max_depth), 2), dtype=np.int32)
-    jmeta = np.zeros(2, dtype=np.int64)
-    ist = np.zeros(8, dtype=np.int64)
-    fst = np.array([0.0, np.inf])
-    rng = np.array([seed | 1], dtype=np.uint64)
+    tour = Tour(np.zeros(n, dtype=np.int32), np.zeros(n, dtype=np.int32))
+    queue = Queue.empty(n)
+    journal = Journal.empty(max(4096, 16 * settings.max_depth))
+    cand = Candidates(graph.neighbors, graph.neighbor_dist)
+    memory = Memory(graph.weights.copy(), np.zeros((n, k), dtype=np.int32), graph.reverse)
     order_pos = np.empty(n, dtype=np.int32)
     order_pos[graph.order] = np.arange(n, dtype=np.int32)
-    depth = settings.max_depth
-    scratch_i = np.zeros((6, max(depth + 2, k)), dtype=np.int32)
-    scratch_f = np.zeros(k, dtype=np.float64)
+    sampling = Sampling(graph.order, order_pos)
+    state = State(best=np.zeros(n, dtype=np.int32), counts=np.zeros(8, dtype=np.int64),
+                  lengths=np.array([0.0, np.inf]), rng=np.array([seed | 1], dtype=np.uint64),
+                  ints=np.zeros((6, max(settings.max_depth + 2, k)), dtype=np.int32),
+                  floats=np.zeros(k, dtype=np.float64))
+    ist, fst = state.counts, state.lengths
     limit = max_rounds if math.isfinite(max_rounds) else 2**62
     budget = 64
     trace: list[tuple[float, float]] = []
     while True:
         tic = time.perf_counter()
-        done = _advance(tour, pos, best, queue, inside, qmeta, jr, jmeta, m.kind, m.xy, m.matrix,
-                        graph.neighbors, graph.neighbor_dist, graph.reverse, weights, visits,
-                        graph.order, order_pos, ist, fst, rng, settings.alpha, settings.beta,
-                        settings.h, depth, settings.restart, m.eps, scratch_i, scratch_f,
-                        budget, limit)
+        done = advance(tour, queue, journal, m, cand, memory, sampling, state, settings,
+                       budget, limit)
         now = time.perf_counter()
-        current = fst[_BEST]
-        if fst[_CUR] < fst[_BEST] - m.eps:  # the round under way already beats the best
-            current = tour_length(tour, m)
+        current = fst[BEST]
+        if fst[CURRENT] < fst[BEST] - m.eps:  # the round under way already beats the best
+            current = tour_length(tour.city, m)
         if math.isfinite(current) and (not trace or current < trace[-1][1]):
             trace.append((now - t0, float(current)))
         if done or (deadline is not None and now >= deadline):
@@ -248,311 +231,15 @@ def _search(graph: Graph, settings: _Settings, seed: int, deadline: float | None
         if deadline is not None:
             left = deadline - now
             budget = max(1, int(budget * min(1.0, left / _CHUNK_SECONDS)))
-    length = tour_length(best, m) if ist[_FIRST] else math.inf
-    if tour_length(tour, m) < length:
-        best = tour.copy()
+    best = state.best
+    length = tour_length(best, m) if ist[FIRST] else math.inf
+    if tour_length(tour.city, m) < length:
+        best = tour.city.copy()
         length = tour_length(best, m)
     if not trace or length < trace[-1][1]:
         trace.append((time.perf_counter() - t0, length))
-    return _Run(best.astype(np.int64), length, int(ist[_ROUNDS]), int(ist[_M]),
-                int(ist[_IMPROVEMENTS]), trace)
-
-
-# ---------------------------------------------------------------- compiled search
-
-@njit(cache=True, nogil=True)
-def _rand(rng):
-    x = rng[0]
-    x ^= x >> np.uint64(12)
-    x ^= x << np.uint64(25)
-    x ^= x >> np.uint64(27)
-    rng[0] = x
-    return x * np.uint64(0x2545F4914F6CDD1D)
-
-
-@njit(cache=True, nogil=True)
-def _uniform(rng):
-    return float(_rand(rng) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
-
-
-@njit(cache=True, nogil=True)
-def _randint(rng, n):
-    return int(_uniform(rng) * n) % n
-
-
-@njit(cache=True, nogil=True)
-def _advance(tour, pos, best, queue, inside, qmeta, jr, jmeta, kind, xy, mat, cand, cdist, rev,
-             W, Q, order, order_pos, ist, fst, rng, alpha, beta, h, max_depth, restart, eps,
-             scratch_i, scratch_f, budget, max_rounds):
-    """Run rounds until ``budget`` cities were processed (returns False) or ``max_rounds``
-    rounds are complete (returns True). All state lives in the arrays, so calls resume."""
-    n = tour.shape[0]
-    done = 0
-    while True:
-        if ist[_ACTIVE] == 0:
-            if ist[_ROUNDS] >= max_rounds:
-                return True
-            jmeta[0] = 0
-            jmeta[1] = 0
-            if ist[_FIRST] == 0 or restart == SAMPLE:
-                _sample_tour(tour, pos, W, cand, order, order_pos, kind, xy, mat, rng)
-                fst[_CUR] = cycle_length(tour, kind, xy, mat)
-                for v in range(n):
-                    push(queue, inside, qmeta, v)
-            else:
-                fst[_CUR] += _kick(tour, pos, jr, jmeta, kind, xy, mat, rng, queue, inside,
-                                   qmeta)
-            ist[_ACTIVE] = 1
-            ist[_STALE] = 0
-        while qmeta[1] > 0:
-            if done >= budget:
-                return False
-            done += 1
-            a = pop(queue, inside, qmeta)
-            gain = two_opt_from(a, tour, pos, kind, xy, mat, cand, cdist, eps, queue, inside,
-                                qmeta, jr, jmeta)
-            if gain == 0.0:
-                gain = or_opt_from(a, tour, pos, kind, xy, mat, cand, cdist, eps, queue, inside,
-                                   qmeta, jr, jmeta)
-            tried = 0
-            for orient in range(2):
-                for _ in range(_TRIES):
-                    if gain > 0.0:
-                        break
-                    tried += 1
-                    gain = _action(a, orient, tour, pos, jr, jmeta, kind, xy, mat, cand, cdist,
-                                   rev, W, Q, ist, rng, alpha, beta, eps, max_depth, fst[_CUR],
-                                   scratch_i, scratch_f, queue, inside, qmeta)
-            if gain > 0.0:
-                fst[_CUR] -= gain
-                ist[_IMPROVEMENTS] += 1
-                ist[_STALE] = 0
-                push(queue, inside, qmeta, a)
-            else:
-                ist[_STALE] += tried
-                if ist[_STALE] > h * n:
-                    while qmeta[1] > 0:
-                        pop(queue, inside, qmeta)
-        # the round is over: keep, accept or revert
-        ist[_ACTIVE] = 0
-        ist[_ROUNDS] += 1
-        if ist[_FIRST] == 0 or fst[_CUR] < fst[_BEST] - eps:
-            fst[_CUR] = cycle_length(tour, kind, xy, mat)  # no drift in float sums
-            if ist[_FIRST] == 0 or fst[_CUR] < fst[_BEST]:
-                fst[_BEST] = fst[_CUR]
-                best[:] = tour
-                ist[_FIRST] = 1
-        elif fst[_CUR] > fst[_BEST] + eps and restart == KICK:
-            if jmeta[1] == 0:
-                undo_to(tour, pos, jr, jmeta, 0)
-            else:
-                tour[:] = best
-                for p in range(n):
-                    pos[tour[p]] = p
-            fst[_CUR] = fst[_BEST]
-
-
-@njit(cache=True, nogil=True)
-def _listed(u, v, first, second, count):
-    for e in range(count):
-        if (first[e] == u and second[e] == v) or (first[e] == v and second[e] == u):
-            return True
-    return False
-
-
-@njit(cache=True, nogil=True)
-def _action(t1, orient, tour, pos, jr, jmeta, kind, xy, mat, cand, cdist, rev, W, Q, ist, rng,
-            alpha, beta, eps, max_depth, length, scratch_i, scratch_f, queue, inside, qmeta):
-    """One sampled sequential k-opt action from ``t1``; returns its gain (0: undone)."""
-    k = cand.shape[1]
-    if jr.shape[0] - jmeta[0] < max_depth + 8:  # journal full: the round falls back to a copy
-        jmeta[0] = 0
-        jmeta[1] = 1
-    added_b = scratch_i[0]
-    added_c = scratch_i[1]
-    added_r = scratch_i[2]
-    removed_u = scratch_i[3]
-    removed_v = scratch_i[4]
-    picks = scratch_i[5]
-    z = scratch_f
-    t2 = succ(tour, pos, t1) if orient == 0 else pred(tour, pos, t1)
-    removed_u[0] = t1
-    removed_v[0] = t2
-    n_removed = 1
-    n_added = 0
-    gain_open = dist(t1, t2, kind, xy, mat)
-    b = t2
-    top = jmeta[0]
-    log_m = math.log(ist[_M] + 1.0)
-    ist[_M] += 1
-    for _ in range(max_depth):
-        forward = succ(tour, pos, t1) == b
-        after_b = succ(tour, pos, b) if forward else pred(tour, pos, b)
-        omega = 0.0
-        for r in range(k):
-            omega += W[b, r]
-        omega = omega / k if omega > 0.0 else 1.0
-        count = 0
-        total = 0.0
-        for r in range(k):
-            g = gain_open - cdist[b, r]
-            if g <= eps:
-                break
-            c = cand[b, r]
-            if c == t1 or c == after_b:
-                continue
-            cp = pred(tour, pos, c) if forward else succ(tour, pos, c)
-            if (_listed(cp, c, added_b, added_c, n_added)
-                    or _listed(b, c, removed_u, removed_v, n_removed)):
-                continue
-            score = W[b, r] / omega + alpha * math.sqrt(log_m / (Q[b, r] + 1.0))
-            if score < 1.0:
-                continue
-            z[count] = score
-            picks[count] = r
-            total += score
-            count += 1
-        if count == 0:
-            break
-        u = _uniform(rng) * total
-        choice = count - 1
-        for i in range(count):
-            u -= z[i]
-            if u < 0.0:
-                choice = i
-                break
-        r = picks[choice]
-        c = cand[b, r]
-        cp = pred(tour, pos, c) if forward else succ(tour, pos, c)
-        Q[b, r] += 1
-        move2(tour, pos, t1, b, cp, c, jr, jmeta)
-        added_b[n_added] = b
-        added_c[n_added] = c
-        added_r[n_added] = r
-        n_added += 1
-        removed_u[n_removed] = cp
-        removed_v[n_removed] = c
-        n_removed += 1
-        gain_open += dist(cp, c, kind, xy, mat) - cdist[b, r]
-        gain = gain_open - dist(t1, cp, kind, xy, mat)
-        if gain > eps:
-            step = beta * (math.exp(gain / length) - 1.0)
-            for e in range(n_added):
-                W[added_b[e], added_r[e]] += step
-                s = rev[added_b[e], added_r[e]]
-                if s >= 0:
-                    W[added_c[e], s] += step
-                push(queue, inside, qmeta, added_b[e])
-                push(queue, inside, qmeta, added_c[e])
-            for e in range(n_removed):
-                push(queue, inside, qmeta, removed_u[e])
-                push(queue, inside, qmeta, removed_v[e])
-            return gain
-        b = cp
-    undo_to(tour, pos, jr, jmeta, top)
-    return 0.0
-
-
-@njit(cache=True, nogil=True)
-def _kick(tour, pos, jr, jmeta, kind, xy, mat, rng, queue, inside, qmeta):
-    """Swap two adjacent random tour segments (a double bridge); returns the length change."""
-    n = tour.shape[0]
-    longest = min(_KICK_SEGMENT, (n - 2) // 2)
-    if longest < 1:
-        return 0.0
-    l1 = 1 + _randint(rng, longest)
-    l2 = 1 + _randint(rng, longest)
-    p0 = _randint(rng, n)
-    i = (p0 + 1) % n
-    mid = (i + l1) % n
-    end = (i + l1 + l2 - 1) % n
-    x = tour[p0]
-    a1 = tour[i]
-    a2 = tour[(mid - 1 + n) % n]
-    b1 = tour[mid]
-    b2 = tour[end]
-    y = tour[(end + 1) % n]
-    delta = (dist(x, b1, kind, xy, mat) + dist(b2, a1, kind, xy, mat) + dist(a2, y, kind, xy, mat)
-             - dist(x, a1, kind, xy, mat) - dist(a2, b1, kind, xy, mat)
-             - dist(b2, y, kind, xy, mat))
-    journaled_reverse(tour, pos, i, end, jr, jmeta)
-    journaled_reverse(tour, pos, i, (i + l2 - 1) % n, jr, jmeta)
-    journaled_reverse(tour, pos, (i + l2) % n, end, jr, jmeta)
-    for v in (x, a1, a2, b1, b2, y):
-        push(queue, inside, qmeta, v)
-    return delta
-
-
-@njit(cache=True, nogil=True)
-def _find(parent, x):
-    root = x
-    while parent[root] != root:
-        root = parent[root]
-    while parent[x] != root:
-        parent[x], x = root, parent[x]
-    return root
-
-
-@njit(cache=True, nogil=True)
-def _sample_tour(tour, pos, W, cand, order, order_pos, kind, xy, mat, rng):
-    """Build a tour city by city, choosing the next city ∝ W among unvisited candidates, or
-    else the nearer of the unvisited cities just before and after it in ``order``."""
-    n = tour.shape[0]
-    k = cand.shape[1]
-    visited = np.zeros(n, dtype=np.bool_)
-    after = np.arange(n + 1)    # after[x]: first unvisited order position >= x (n: none)
-    before = np.arange(n + 1)   # before[x + 1]: last unvisited order position <= x (0: none)
-    cur = _randint(rng, n)
-    for step in range(n):
-        tour[step] = cur
-        pos[cur] = step
-        visited[cur] = True
-        p = order_pos[cur]
-        after[p] = p + 1
-        before[p + 1] = p
-        if step == n - 1:
-            break
-        total = 0.0
-        for r in range(k):
-            if not visited[cand[cur, r]]:
-                total += W[cur, r]
-        nxt = -1
-        if total > 0.0:
-            u = _uniform(rng) * total
-            for r in range(k):
-                if not visited[cand[cur, r]]:
-                    nxt = cand[cur, r]
-                    u -= W[cur, r]
-                    if u < 0.0:
-                        break
-        else:
-            for r in range(k):
-                if not visited[cand[cur, r]]:
-                    nxt = cand[cur, r]
-                    break
-        if nxt < 0:
-            fwd = _find(after, p)
-            bwd = _find(before, p + 1) - 1
-            if fwd < n and (bwd < 0 or dist(cur, order[fwd], kind, xy, mat)
-                            <= dist(cur, order[bwd], kind, xy, mat)):
-                nxt = order[fwd]
-            else:
-                nxt = order[bwd]
-        cur = nxt
-
-
-@njit(cache=True, nogil=True)
-def _reverse_index(cand):
-    n, k = cand.shape
-    rev = np.full((n, k), -1, dtype=np.int32)
-    for i in range(n):
-        for r in range(k):
-            j = cand[i, r]
-            for s in range(k):
-                if cand[j, s] == i:
-                    rev[i, r] = s
-                    break
-    return rev
+    return _Run(best.astype(np.int64), length, int(ist[ROUNDS]), int(ist[ACTIONS]),
+                int(ist[IMPROVEMENTS]), trace)
 
 
 def _symmetric_weights(scores: np.ndarray, neighbors: np.ndarray,
@@ -614,23 +301,3 @@ def _check_options(heatmap, candidates, alpha, beta, h, max_depth, restart, max_
     number(workers, "workers", 1, integer=True)
     if max_iterations is not None:
         number(max_iterations, "max_iterations", 1, integer=True)
-
-
-def _warm_up() -> None:
-    """Compile (or load from numba's cache) the search on a tiny instance at import time, so
-    that compilation never counts against a caller's time limit."""
-    xy = np.random.default_rng(0).random((12, 2))
-
-    class _Tiny:
-        name, size, coords, edge_weight_type = "warm-up", 12, xy, "EXACT"
-
-        @staticmethod
-        def distance(i, j):
-            return np.linalg.norm(xy[i] - xy[j], axis=-1)
-
-    graph = build_graph(_Tiny(), 5, heatmap="uniform", device="cpu")
-    _search(graph, _Settings(1.0, 10.0, 10.0, 10, KICK), 1, None, 3, time.perf_counter())
-    _search(graph, _Settings(1.0, 10.0, 10.0, 10, SAMPLE), 1, None, 2, time.perf_counter())
-
-
-_warm_up()

@@ -11,7 +11,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Sequence
 
-from solvers.report.tables import Instance, Study, gap, number_text
+from solvers.report.tables import Instance, Study, number_text
+from solvers.result import gap
 from solvers.runs.store import Record, ResultStore
 
 

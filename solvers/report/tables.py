@@ -20,24 +20,11 @@ from pathlib import Path
 from statistics import mean
 from typing import Sequence
 
+from solvers.registry import PROBLEM_TYPES
+from solvers.result import gap
 from solvers.runs.store import FILE_ERROR_METHOD, Record
 
-TYPE_ORDER = ("TSP", "MDKP", "MIS", "QAP", "RobustKnapsack")
 FAILED = ("error", "timeout", "infeasible", "no_solution")
-
-
-def gap(objective: float | None, reference: float | None, sense: str) -> float | None:
-    """Relative gap in percent of ``objective`` to ``reference`` (positive = worse).
-
-    >>> gap(110.0, 100.0, "min"), gap(90.0, 100.0, "max"), gap(5.0, None, "min")
-    (10.0, 10.0, None)
-    """
-    if objective is None or reference is None:
-        return None
-    if reference == 0:
-        return 0.0 if objective == 0 else math.inf
-    diff = objective - reference if sense == "min" else reference - objective
-    return 100.0 * diff / abs(reference)
 
 
 def geometric_mean_gap(gaps: Sequence[float]) -> float | None:
@@ -186,7 +173,7 @@ def build_studies(records: Sequence[Record], baseline: str) -> list[Study]:
         base = sorted(lb for lb in study.labels if lb.split(" [")[0] == baseline)
         study.baseline = base[0] if base else None
         study.labels.sort(key=lambda lb: (lb != study.baseline, lb))
-    order = {t: k for k, t in enumerate(TYPE_ORDER)}
+    order = {t: k for k, t in enumerate(PROBLEM_TYPES)}
     return sorted(by_type.values(), key=lambda s: (order.get(s.problem_type, 99),
                                                    s.problem_type))
 

@@ -85,13 +85,15 @@ def parse_seeds(text: str) -> list[int]:
 
 def problem_type_of(path: Path) -> str:
     """The problem type (class name) whose reader claims ``path``; raises if none does.
+    The class lives in the reader's module or, for a problem package, inside it.
 
     >>> import tempfile, os
-    >>> from problems import QAP
-    >>> path = os.path.join(tempfile.mkdtemp(), "q.dat")
-    >>> QAP.random(5, seed=0).write_qaplib(path)
-    >>> problem_type_of(path)
-    'QAP'
+    >>> from problems import QAP, TSP
+    >>> folder = tempfile.mkdtemp()
+    >>> QAP.random(5, seed=0).write_qaplib(os.path.join(folder, "q.dat"))
+    >>> TSP.random(5, seed=0).write_tsplib(os.path.join(folder, "t.tsp"))
+    >>> [problem_type_of(os.path.join(folder, name)) for name in ("q.dat", "t.tsp")]
+    ['QAP', 'TSP']
     """
     import problems
     from problems.load import reader_for
@@ -100,9 +102,10 @@ def problem_type_of(path: Path) -> str:
     if hasattr(reader, "problem_type"):  # a reader of several types (problems.bqp) says which
         return reader.problem_type(path)
     module = reader.__name__
-    for cls in (problems.TSP, problems.MDKP, problems.MIS, problems.QAP, problems.RobustKnapsack):
-        if cls.__module__ == module:
-            return cls.__name__
+    for name in registry.PROBLEM_TYPES:
+        home = getattr(problems, name).__module__
+        if home == module or home.startswith(module + "."):
+            return name
     raise ProblemFormatError(f"reader {module} belongs to no known problem type", path=path)
 
 

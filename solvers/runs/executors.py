@@ -13,8 +13,9 @@ task is handed to a callback in the caller's process (which writes it to the sto
   only here. Instance files must be readable at the same path on every node.
 
 A task's clock has two parts: ``startup`` seconds to load the instance and import
-the method (torch, numba compilation on import, ...), then ``time_limit + grace``
-seconds from the moment the method is called. Past either it is killed (``timeout``).
+the method (torch, qiskit, ...), then ``time_limit + grace`` seconds from the moment the
+method is called (numba kernels compile on their first call: ``nqco warmup`` caches them).
+Past either it is killed (``timeout``).
 
 Methods registered outside ``solvers/registry.py`` reach the workers as plugin
 modules (``Task.plugins``): each worker imports them before running the task, and

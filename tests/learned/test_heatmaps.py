@@ -87,13 +87,3 @@ def test_gnn_heatmap_is_normalised_or_says_what_is_missing():
         assert h.shape == nb.shape and np.allclose(h.sum(axis=1), 1.0)
     with pytest.raises(ValueError, match="coordinates"):
         heatmaps.gnn(None, nb, device="cpu")
-
-
-def test_device_resolution():
-    assert heatmaps.resolve_device("cpu").type == "cpu"
-    assert heatmaps.resolve_device("auto").type in ("cpu", "cuda")
-    with pytest.raises(ValueError, match="device"):
-        heatmaps.resolve_device("tpu-please")
-    if not heatmaps.torch.cuda.is_available():
-        with pytest.raises(ValueError, match="no CUDA device"):
-            heatmaps.resolve_device("cuda")

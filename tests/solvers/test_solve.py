@@ -4,11 +4,21 @@ from solvers import MethodSpec, UnknownMethod, UnsupportedProblem, methods, solv
 from solvers import registry
 from tests.solvers.fake_problem import Pick
 
-for name in ("honest", "lies_about_objective", "infeasible", "nothing"):
-    registry.register(MethodSpec(f"test-{name}", f"tests.solvers.fake_problem:{name}",
-                                 ("Pick",), "test double"))
-
 PICK = Pick(values=(5.0, 1.0, 3.0, 4.0), budget=2)
+
+
+def register_for_the_test(monkeypatch, spec: MethodSpec) -> None:
+    """Register ``spec`` until the end of the current test."""
+    monkeypatch.setitem(registry._METHODS, spec.name, spec)
+
+
+@pytest.fixture(autouse=True)
+def fake_methods(monkeypatch):
+    """The test doubles of ``fake_problem`` (honest and lying), registered for each test and
+    gone after it."""
+    for name in ("honest", "lies_about_objective", "infeasible", "nothing"):
+        register_for_the_test(monkeypatch, MethodSpec(
+            f"test-{name}", f"tests.solvers.fake_problem:{name}", ("Pick",), "test double"))
 
 
 def test_objective_is_recomputed_by_the_problem():
@@ -76,18 +86,25 @@ def test_result_gap_and_summary():
     assert result.to_dict()["solution"] == [1, 0, 0, 1]
 
 
-def test_per_type_size_limits_are_enforced_before_solving():
-    registry.register(MethodSpec("test-limited", "tests.solvers.fake_problem:honest", ("Pick",),
-                                 "test double", max_size={"Pick": 3}))
+def test_per_type_size_limits_are_enforced_before_solving(monkeypatch):
+    register_for_the_test(monkeypatch, MethodSpec(
+        "test-limited", "tests.solvers.fake_problem:honest", ("Pick",), "test double",
+        max_size={"Pick": 3}))
     with pytest.raises(ValueError, match="handles Pick up to size 3, this instance has size 4"):
         solve(PICK, "test-limited")
     assert registry.get("sa").size_limit("TSP") == 40
     assert registry.get("sa").size_limit("MIS") is None
 
 
-def test_a_claimed_optimum_the_problem_does_not_confirm_is_not_reported_optimal():
-    registry.register(MethodSpec("test-false-proof", "tests.solvers.fake_problem:false_proof",
-                                 ("Pick",), "test double"))
+def test_a_claimed_optimum_the_problem_does_not_confirm_is_not_reported_optimal(monkeypatch):
+    register_for_the_test(monkeypatch, MethodSpec(
+        "test-false-proof", "tests.solvers.fake_problem:false_proof", ("Pick",), "test double"))
     result = solve(PICK, "test-false-proof")
     assert result.feasible and result.status == "feasible"
     assert result.info["claimed_objective_mismatch"] == 12.0
+
+
+def test_the_test_doubles_are_registered_only_while_a_test_runs(fake_methods, monkeypatch):
+    assert "test-honest" in methods("Pick")
+    monkeypatch.undo()
+    assert not methods("Pick")

@@ -1,5 +1,4 @@
 import math
-import time
 
 import numpy as np
 import pytest
@@ -69,12 +68,11 @@ def test_ccg_reproduces_branch_and_price_optima(name, optimum):
 
 def test_time_limit_returns_the_best_priced_selection():
     p = RobustKnapsack.random(40, "SC", h=40, delta=0.1, budget_factor=0.2, seed=1)
-    start = time.perf_counter()
-    answer = solve_ccg(p, time_limit=2)
-    assert time.perf_counter() - start < 2 + 3
-    assert answer.status == "feasible" and answer.info["stopped"] == "time_limit"
-    assert answer.info["upper_bound"] >= answer.info["lower_bound"]
-    assert p.evaluate(answer.solution) == pytest.approx(answer.info["lower_bound"], abs=1e-6)
+    result = solve(p, "ccg", time_limit=2)
+    assert result.time_s < 2 + 3
+    assert result.status == "feasible" and result.info["stopped"] == "time_limit"
+    assert result.info["upper_bound"] >= result.info["lower_bound"]
+    assert p.evaluate(result.solution) == pytest.approx(result.info["lower_bound"], abs=1e-6)
 
 
 @pytest.mark.parametrize("options,message", [

@@ -57,20 +57,21 @@ def test_random_moves_keep_a_permutation_and_their_gains_add_up():
     pos = np.empty(n, np.int32)
     pos[tour] = np.arange(n)
     journal = ls.Journal.empty(1000)
+    state = ls.Tour(tour, pos)
     snapshot = tour.copy()
     for _ in range(300):
         a = int(rng.integers(n))
         c = int(rng.integers(n))
-        b, d = ls.succ(tour, pos, a), ls.succ(tour, pos, c)
+        b, d = ls.succ(state, a), ls.succ(state, c)
         if len({a, b, c, d}) < 4:
             continue
         before = ls.tour_length(tour, metric)
-        ls.move2(tour, pos, a, b, c, d, journal.ranges, journal.meta)
+        ls.move2(state, a, b, c, d, journal)
         expected = (before - problem.distance(a, b) - problem.distance(c, d)
                     + problem.distance(a, c) + problem.distance(b, d))
         assert ls.tour_length(tour, metric) == pytest.approx(expected)
         assert np.array_equal(pos[tour], np.arange(n))
-    ls.undo_to(tour, pos, journal.ranges, journal.meta, 0)
+    ls.undo_to(state, journal, 0)
     assert np.array_equal(tour, snapshot)
 
 
@@ -81,7 +82,7 @@ def test_or_move_inserts_a_segment_in_either_orientation():
         pos = np.arange(n, dtype=np.int32)
         journal = ls.Journal.empty(16)
         # move 3..5 (between 2 and 6) between 8 and 9
-        ls.or_move(tour, pos, 2, 3, 5, 6, 8, 9, forward, journal.ranges, journal.meta)
+        ls.or_move(ls.Tour(tour, pos), 2, 3, 5, 6, 8, 9, forward, journal)
         edges = {frozenset((int(tour[p]), int(tour[(p + 1) % n]))) for p in range(n)}
         inserted = [{8, 3}, {5, 9}] if forward else [{8, 5}, {3, 9}]
         assert {2, 6} in [set(e) for e in edges]
@@ -137,3 +138,15 @@ def test_two_opt_or_opt_terminates_on_grid_cities_with_exact_ties():
     tour, length = ls.two_opt_or_opt(start, metric, nb10, nd)
     assert sorted(tour.tolist()) == list(range(len(xy)))
     assert length <= ls.tour_length(start, metric)
+
+
+def test_errors_name_the_instance_not_a_calling_method(monkeypatch):
+    explicit = TSP("m", matrix=TSP.random(25, seed=2).dense_matrix(), edge_weight_type="EXPLICIT")
+    monkeypatch.setattr(ls, "DENSE_LIMIT", 20)
+    with pytest.raises(ValueError, match=r"^m has no coordinates and 25 cities"):
+        ls.metric_for(explicit)
+    problem = TSP.random(30, seed=1)
+    metric, nb, nd = graph(problem, 5)
+    nd[4, 2] += 1.0
+    with pytest.raises(ValueError, match=r"^the compiled distance rule disagrees with t's"):
+        ls.check_metric(metric, nb, nd, "t")

@@ -11,15 +11,12 @@ import pytest
 from problems import TSP, load
 from solvers import methods, solve
 
-TSPLIB = Path(__file__).resolve().parents[4] / "shared" / "benchmarks" / "tsplib"
 ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.mark.parametrize("name, optimum", [("berlin52", 7542), ("eil51", 426), ("st70", 675)])
-def test_finds_the_optimum_of_small_tsplib_instances(name, optimum):
-    path = TSPLIB / f"{name}.tsp"
-    if not path.is_file():
-        pytest.skip(f"{path} is not available")
+def test_finds_the_optimum_of_small_tsplib_instances(name, optimum, benchmark_file):
+    path = benchmark_file(f"tsplib/{name}.tsp")
     result = solve(load(path), "mcts", time_limit=3.0, seed=0)
     assert result.feasible and result.objective == optimum
     assert result.time_s < 3.5
@@ -78,10 +75,8 @@ def test_time_limit_is_honoured():
 
 
 @pytest.mark.parametrize("heatmap", ["softdist", "knn-prior", "uniform"])
-def test_every_heatmap_gets_close_to_the_optimum(heatmap):
-    path = TSPLIB / "kroA100.tsp"
-    if not path.is_file():
-        pytest.skip(f"{path} is not available")
+def test_every_heatmap_gets_close_to_the_optimum(heatmap, benchmark_file):
+    path = benchmark_file("tsplib/kroA100.tsp")
     result = solve(load(path), "mcts", time_limit=1.0, seed=0, heatmap=heatmap)
     assert result.gap_to(21282) < 1.0
 

@@ -4,7 +4,7 @@ import pytest
 
 from problems import TSP
 from solvers.report import write_report
-from solvers.report.tables import gap, geometric_mean_gap, markdown_table
+from solvers.report.tables import geometric_mean_gap, markdown_table
 from solvers.runs.store import FILE_ERROR_METHOD, Record, ResultStore
 
 
@@ -50,14 +50,6 @@ def store(tmp_path):
         for record in records:
             results.add(record)
     return db
-
-
-def test_gap_follows_the_sense_and_handles_zero():
-    assert gap(110, 100, "min") == pytest.approx(10.0)
-    assert gap(90, 100, "max") == pytest.approx(10.0)
-    assert gap(105, 100, "max") == pytest.approx(-5.0)
-    assert gap(0, 0, "min") == 0.0 and gap(1, 0, "min") == math.inf
-    assert gap(None, 3, "min") is None and gap(3, None, "min") is None
 
 
 def test_geometric_mean_gap():

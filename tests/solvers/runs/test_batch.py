@@ -91,13 +91,8 @@ def test_plan_expands_instances_methods_and_seeds(folder):
     assert len(plan.tasks) == 4 and plan.unsupported == 4
 
 
-BENCHMARKS = Path("/work/shared/benchmarks")
-
-
-def test_plan_and_run_on_the_public_orlibrary_files(tmp_path):
-    mknap = BENCHMARKS / "mknap"
-    if not (mknap / "mknap1.txt").is_file():
-        pytest.skip("public benchmark instances not available")
+def test_plan_and_run_on_the_public_orlibrary_files(tmp_path, benchmark_file):
+    mknap = benchmark_file("mknap/mknap1.txt").parent
     plan = make_plan(mknap, ["ortools"], [0], 10.0)
     # mknap1 holds 7 problems, mknap2 48, mknapcb1..9 30 each; mkcbres.txt is a results table
     assert plan.instances == len(plan.tasks) == 7 + 48 + 9 * 30
