@@ -12,7 +12,9 @@ it becomes a Hamiltonian, so the same angles mean the same thing for every insta
 
 from __future__ import annotations
 
+import copy
 import math
+import time
 
 import numpy as np
 
@@ -23,8 +25,10 @@ from quantum.ising import cost_vector, index_to_bits, qubo_to_ising
 from quantum.real_amplitudes import RealAmplitudesSimulator
 from quantum.samples import Samples, unique_samples
 from quantum.simulator import DiagonalQAOA, ProductQAOA
+from quantum.timing import OutOfTime, fits
 
 OPTIMIZERS = ("COBYLA", "Powell")
+PROBE_QUBITS = 16  # larger circuits get their evaluation time extrapolated from one this size
 
 
 def energy_scale(qubo: QUBO) -> float:
@@ -52,32 +56,50 @@ def _check_common(optimizer: str, maxiter: int, alpha: float, final_shots: int) 
 
 
 def _minimise(function, start: np.ndarray, optimizer: str, maxiter: int,
-              warm: bool = False) -> tuple[np.ndarray, int]:
+              warm: bool = False, deadline: float | None = None,
+              first_seconds: float = 0.0) -> tuple[np.ndarray, int]:
     """Minimise ``function`` from ``start``; a warm start searches a smaller initial region.
 
     COBYLA needs at least ``len(start) + 2`` evaluations, so ``maxiter`` is raised to that.
-    Returns the best angles seen and the number of evaluations.
+    With a ``deadline`` an evaluation starts only when it and the final sampling (one more
+    evaluation) fit, judged by the slowest evaluation so far (``first_seconds`` before the
+    first); the optimizer then stops with the best angles seen. Raises ``OutOfTime`` when
+    not even the first evaluation fits. Returns the best angles seen and the evaluations.
     """
     from scipy.optimize import minimize
 
     calls = 0
     best = (math.inf, start)
+    slowest = first_seconds
 
     def counted(theta):
-        nonlocal calls, best
-        calls += 1
+        nonlocal calls, best, slowest
+        if not fits(deadline, 2.0 * slowest):
+            raise _Stop
+        began = time.perf_counter()
         value = function(theta)
+        slowest = max(slowest, time.perf_counter() - began)
+        calls += 1
         if value < best[0]:
             best = (value, np.array(theta, dtype=float))
         return value
 
-    if optimizer == "COBYLA":
-        minimize(counted, start, method="COBYLA", options={
-            "maxiter": max(maxiter, start.size + 2), "rhobeg": 0.1 if warm else 0.3,
-            "tol": 1e-4})
-    else:
-        minimize(counted, start, method="Powell", options={"maxfev": maxiter, "xtol": 1e-3})
+    try:
+        if optimizer == "COBYLA":
+            minimize(counted, start, method="COBYLA", options={
+                "maxiter": max(maxiter, start.size + 2), "rhobeg": 0.1 if warm else 0.3,
+                "tol": 1e-4})
+        else:
+            minimize(counted, start, method="Powell", options={"maxfev": maxiter, "xtol": 1e-3})
+    except _Stop:
+        if calls == 0:
+            raise OutOfTime(f"one circuit evaluation takes about {first_seconds:.3g} s; "
+                            "it and the final sampling do not fit before the deadline") from None
     return best[1], calls
+
+
+class _Stop(Exception):
+    """Raised inside the optimizer's objective to end the optimization at the deadline."""
 
 
 def _distribution_value(energies: np.ndarray, probabilities: np.ndarray, alpha: float,
@@ -131,10 +153,53 @@ class _Variational:
     def initial(self, num_parameters: int) -> np.ndarray:
         raise NotImplementedError
 
-    def run(self, qubo: QUBO, initial: np.ndarray | None = None) -> Samples:
-        """Train on ``qubo`` (warm-started from ``initial`` when it fits) and sample bitstrings."""
+    def run(self, qubo: QUBO, initial: np.ndarray | None = None,
+            deadline: float | None = None) -> Samples:
+        """Train on ``qubo`` (warm-started from ``initial`` when it fits) and sample bitstrings.
+
+        ``deadline`` (a ``time.perf_counter()`` value) stops training early; ``OutOfTime`` is
+        raised, before anything large is built, when not even one evaluation would fit.
+        """
         n = qubo.num_variables
         self.check(n)
+        first = self.evaluation_seconds(n) if deadline is not None else 0.0
+        if not fits(deadline, 2.0 * first):
+            raise OutOfTime(f"one evaluation of the {n}-qubit circuit takes about {first:.3g} s "
+                            f"(extrapolated from {PROBE_QUBITS} qubits); it and the final "
+                            "sampling do not fit before the deadline")
+        objective, size, finish = self._prepare(qubo)
+        start = self._start(initial, size)
+        theta, calls = _minimise(objective, start, self.optimizer, self.maxiter,
+                                 warm=initial is not None and len(initial) == len(start),
+                                 deadline=deadline, first_seconds=first)
+        return finish(theta, calls)
+
+    def evaluation_seconds(self, num_qubits: int) -> float:
+        """Estimated seconds of one training evaluation on ``num_qubits`` qubits: 0 up to
+        ``PROBE_QUBITS`` (cheap), beyond it a timed evaluation on ``PROBE_QUBITS`` qubits
+        scaled by the state size and the gate count (measured once per solver and size).
+        """
+        if num_qubits <= PROBE_QUBITS:
+            return 0.0
+        cache = self.__dict__.setdefault("_probe_seconds", {})
+        if PROBE_QUBITS not in cache:
+            probe = copy.copy(self)
+            probe.rng = np.random.default_rng(0)  # leaves this solver's random stream alone
+            Q = np.random.default_rng(0).normal(size=(PROBE_QUBITS, PROBE_QUBITS))
+            qubo = QUBO(Q=(Q + Q.T) / 2, offset=0.0, decode=None,
+                        names=tuple(f"p{i}" for i in range(PROBE_QUBITS)))
+            objective, size, _ = probe._prepare(qubo)
+            theta = probe._start(None, size)
+            objective(theta)  # the first call may compile or allocate: time the second
+            began = time.perf_counter()
+            objective(theta)
+            cache[PROBE_QUBITS] = time.perf_counter() - began
+        growth = 2.0 ** (num_qubits - PROBE_QUBITS) * num_qubits / PROBE_QUBITS
+        return cache[PROBE_QUBITS] * growth
+
+    def _prepare(self, qubo: QUBO):
+        """(objective of the angles, number of angles, finish(theta, calls) -> Samples) on Aer."""
+        n = qubo.num_variables
         scale = energy_scale(qubo)
         circuit = self.circuit(qubo, scale)
         runner = AerRunner(circuit, self.backend, shots=self.shots, noise=self.noise,
@@ -152,20 +217,21 @@ class _Variational:
             states, probabilities = runner.distribution(self.values(circuit, theta))
             return _distribution_value(energies(states), probabilities, self.alpha, order)
 
-        start = self._start(initial, circuit.num_parameters)
-        theta, calls = _minimise(objective, start, self.optimizer, self.maxiter,
-                                 warm=initial is not None and len(initial) == len(start))
-        states, probabilities = runner.distribution(self.values(circuit, theta),
-                                                    shots=self.final_shots)
-        value = _distribution_value(energies(states), probabilities, self.alpha, order) * scale
-        if exact:
-            states = self.rng.choice(states.size, size=self.final_shots,
-                                     p=probabilities / probabilities.sum())
-            probabilities = np.ones(self.final_shots)
-        spent = 0 if exact else calls * runner.shots
-        return unique_samples(index_to_bits(states, n), probabilities, params=theta,
-                              value=value, evaluations=calls + 1,
-                              shots=spent + self.final_shots)
+        def finish(theta, calls):
+            states, probabilities = runner.distribution(self.values(circuit, theta),
+                                                        shots=self.final_shots)
+            value = _distribution_value(energies(states), probabilities, self.alpha,
+                                        order) * scale
+            if exact:
+                states = self.rng.choice(states.size, size=self.final_shots,
+                                         p=probabilities / probabilities.sum())
+                probabilities = np.ones(self.final_shots)
+            spent = 0 if exact else calls * runner.shots
+            return unique_samples(index_to_bits(states, n), probabilities, params=theta,
+                                  value=value, evaluations=calls + 1,
+                                  shots=spent + self.final_shots)
+
+        return objective, circuit.num_parameters, finish
 
     def _start(self, initial, size: int) -> np.ndarray:
         if initial is not None and len(initial) == size:
@@ -212,11 +278,10 @@ class QAOA(_Variational):
         s = (np.arange(p) + 0.5) / p
         return np.concatenate((0.8 * s, -0.8 * (1.0 - s)))
 
-    def run(self, qubo: QUBO, initial: np.ndarray | None = None) -> Samples:
+    def _prepare(self, qubo: QUBO):
         if self.backend != "fast":
-            return super().run(qubo, initial)
+            return super()._prepare(qubo)
         n = qubo.num_variables
-        self.check(n)
         scale = energy_scale(qubo)
         p = self.reps
         Q = np.asarray(qubo.Q, dtype=float)
@@ -231,19 +296,20 @@ class QAOA(_Variational):
                 return simulator.expectation(theta[:p], theta[p:])
             return simulator.cvar(theta[:p], theta[p:], self.alpha)
 
-        start = self._start(initial, 2 * p)
-        theta, calls = _minimise(objective, start, self.optimizer, self.maxiter,
-                                 warm=initial is not None and len(initial) == len(start))
-        value = objective(theta) * scale
-        if separable:
-            bits = simulator.sample(theta[:p], theta[p:], self.final_shots, self.rng)
-        else:
-            probabilities = simulator.probabilities(theta[:p], theta[p:]).cpu().numpy()
-            probabilities = probabilities / probabilities.sum()
-            states = self.rng.choice(probabilities.size, size=self.final_shots, p=probabilities)
-            bits = index_to_bits(states, n)
-        return unique_samples(bits, params=theta, value=value, evaluations=calls + 1,
-                              shots=self.final_shots)
+        def finish(theta, calls):
+            value = objective(theta) * scale
+            if separable:
+                bits = simulator.sample(theta[:p], theta[p:], self.final_shots, self.rng)
+            else:
+                probabilities = simulator.probabilities(theta[:p], theta[p:]).cpu().numpy()
+                probabilities = probabilities / probabilities.sum()
+                states = self.rng.choice(probabilities.size, size=self.final_shots,
+                                         p=probabilities)
+                bits = index_to_bits(states, n)
+            return unique_samples(bits, params=theta, value=value, evaluations=calls + 1,
+                                  shots=self.final_shots)
+
+        return objective, 2 * p, finish
 
     def values(self, circuit, theta: np.ndarray) -> list[float]:
         """``theta = (γ_1..γ_p, β_1..β_p)`` in the order of ``circuit.parameters``."""
@@ -290,11 +356,10 @@ class VQE(_Variational):
         """Uniform random angles in [−π, π)."""
         return self.rng.uniform(-np.pi, np.pi, size=num_parameters)
 
-    def run(self, qubo: QUBO, initial: np.ndarray | None = None) -> Samples:
+    def _prepare(self, qubo: QUBO):
         if self.backend != "fast":
-            return super().run(qubo, initial)
+            return super()._prepare(qubo)
         n = qubo.num_variables
-        self.check(n)
         scale = energy_scale(qubo)
         simulator = RealAmplitudesSimulator(cost_vector(qubo) / scale, self.reps)
         self.rng.integers(2**31)  # the Aer path's simulator seed: same stream, same start
@@ -304,12 +369,12 @@ class VQE(_Variational):
                 return simulator.expectation(theta)
             return simulator.cvar(theta, self.alpha)
 
-        start = self._start(initial, simulator.num_parameters)
-        theta, calls = _minimise(objective, start, self.optimizer, self.maxiter,
-                                 warm=initial is not None and len(initial) == len(start))
-        value = objective(theta) * scale
-        probabilities = simulator.probabilities(theta)
-        states = self.rng.choice(probabilities.size, size=self.final_shots,
-                                 p=probabilities / probabilities.sum())
-        return unique_samples(index_to_bits(states, n), params=theta, value=value,
-                              evaluations=calls + 1, shots=self.final_shots)
+        def finish(theta, calls):
+            value = objective(theta) * scale
+            probabilities = simulator.probabilities(theta)
+            states = self.rng.choice(probabilities.size, size=self.final_shots,
+                                     p=probabilities / probabilities.sum())
+            return unique_samples(index_to_bits(states, n), params=theta, value=value,
+                                  evaluations=calls + 1, shots=self.final_shots)
+
+        return objective, simulator.num_parameters, finish

@@ -36,9 +36,10 @@ from numba import njit
 
 from learned import heatmaps
 from learned.candidates import knn, knn_from_matrix
-from solvers.local_search import (GEO, MATRIX, Metric, check_metric, cycle_length, dist,
+from solvers.local_search import (DENSE_LIMIT, GEO, MATRIX, Metric, check_metric, cycle_length, dist,
                                   journaled_reverse, metric_for, move2, or_opt_from, pop, pred,
                                   push, succ, tour_length, two_opt_from, undo_to)
+from solvers.registry import Need
 from solvers.result import Answer
 
 RESTARTS = ("kick", "sample")
@@ -46,6 +47,7 @@ KICK, SAMPLE = 0, 1
 _TRIES = 2            # sampled actions per city and direction before its don't-look bit is set
 _KICK_SEGMENT = 50    # longest segment moved by a restart kick
 _CHUNK_SECONDS = 0.02  # target duration of one compiled chunk (time-limit granularity)
+MAX_CITIES = 2_000_000  # O(N·k) memory for instances with coordinates
 
 # integer state slots
 _M, _ROUNDS, _ACTIVE, _STALE, _IMPROVEMENTS, _FIRST = 0, 1, 2, 3, 4, 5
@@ -130,6 +132,13 @@ def solve_mcts(problem, *, time_limit: float | None = None, seed: int = 0,
     if heatmap == "softdist":
         info["tau"] = heatmaps.SOFTDIST_TAU if tau is None else tau
     return Answer(run.tour, status="feasible", trace=tuple(run.trace), info=info)
+
+
+def mcts_need(problem, **options) -> Need:
+    """Cities against ``MAX_CITIES``, or against ``DENSE_LIMIT`` without coordinates."""
+    dense = getattr(problem, "coords", None) is None
+    return Need(problem.size, DENSE_LIMIT if dense else MAX_CITIES,
+                "cities" + (" (a dense distance matrix)" if dense else ""), f"TSP {problem.name}")
 
 
 @dataclass(frozen=True)

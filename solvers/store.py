@@ -26,7 +26,7 @@ from typing import Any, Iterator
 from solvers.result import STATUSES, _plain
 
 #: Statuses a stored row may carry: a ``Result`` status, or ``skipped`` when the
-#: method declares the instance too large (``MethodSpec.max_size``).
+#: method cannot hold the instance (``MethodSpec.need``).
 ROW_STATUSES = STATUSES + ("skipped",)
 
 #: The method name of a row recording a file that could not be read at all
