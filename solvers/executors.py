@@ -150,7 +150,8 @@ def run_task(task: Task, on_loaded: Callable[[dict], None] | None = None,
         if on_loaded is not None:
             on_loaded(facts)
         spec = registry.get(task.method)
-        spec.load()  # the method's imports count against startup, not its time limit
+        function = spec.load()  # the method's imports count against startup, not its limit
+        getattr(function, "resolve", lambda _: function)(problem)  # and those it dispatches to
         refusal = spec.refusal(problem, dict(task.options))
         if refusal is not None:
             return Outcome(status="skipped", time_s=0.0, **facts, error=refusal)

@@ -1,5 +1,8 @@
 """Registered methods ``qaoa``, ``vqe``, ``cvar-vqe`` and the classical reference ``sa``.
 
+Qiskit and torch are imported only by the circuit methods, so that ``sa`` (whose imports
+count against its time limit) starts in a fraction of a second.
+
 Each builds an encoding (``quantum.encodings``: slack-free ``"lagrangian"`` or the problem's
 ``"slack"`` QUBO), checks the qubit count against the backend before simulating anything, runs
 the multiplier loop (``quantum.lagrangian``) around its inner solver and reports the best
@@ -17,11 +20,9 @@ import time
 
 from quantum.annealing import MAX_VARIABLES, Annealer
 from quantum.backends import MAX_QUBITS, check_backend
-from quantum.circuits import circuit_stats
 from quantum.encodings import count_problem_bits, make_encoding
 from quantum.lagrangian import solve_lagrangian
 from quantum.multipliers import get_update
-from quantum.variational import QAOA, VQE
 from solvers.registry import Need
 from solvers.result import Answer
 
@@ -40,6 +41,8 @@ def solve_qaoa(problem, *, time_limit: float | None = None, seed: int = 0,
     >>> r.feasible, r.info["qubits"], r.info["slack_bits"]
     (True, 8, 0)
     """
+    from quantum.variational import QAOA
+
     inner = QAOA(reps=reps, alpha=alpha, optimizer=optimizer, maxiter=maxiter, backend=backend,
                  shots=shots, final_shots=final_shots, noise=noise, seed=seed)
     return _run(problem, inner, encoding=encoding, multipliers=multipliers, penalty=penalty,
@@ -62,6 +65,8 @@ def solve_vqe(problem, *, time_limit: float | None = None, seed: int = 0,
     >>> r.feasible, r.info["two_qubit_gates"] > 0
     (True, True)
     """
+    from quantum.variational import VQE
+
     inner = VQE(ansatz=ansatz, reps=reps, alpha=alpha, optimizer=optimizer, maxiter=maxiter,
                 backend=backend, shots=shots, final_shots=final_shots, noise=noise, seed=seed)
     return _run(problem, inner, encoding=encoding, multipliers=multipliers, penalty=penalty,
@@ -183,6 +188,8 @@ def _run(problem, inner, *, encoding, multipliers, penalty, time_limit, max_iter
             "final_feasible_mass": [list(pair) for pair in out.final_feasible_mass[:10]],
             "multiplier_history": list(out.history), **extra}
     if circuit and out.iterations:
+        from quantum.circuits import circuit_stats
+
         info.update(circuit_stats(inner.circuit(enc.qubo(out.multipliers, out.rho))))
     if out.solution is not None:
         info["claimed_objective"] = out.objective
