@@ -18,6 +18,7 @@ from problems.compiled import QUBO
 from quantum.samples import Samples, unique_samples
 from quantum.timing import fits
 
+PROBE = 10  # sweeps of the read that times a sweep when the first full read may not fit
 MAX_VARIABLES = 5000  # a dense 5000 x 5000 float64 QUBO is 200 MB
 
 
@@ -64,8 +65,10 @@ def simulated_annealing(qubo: QUBO, *, sweeps: int = 1000, reads: int = 16, seed
 
     The work is fixed by ``sweeps`` and ``reads``, so a seed fixes the result. With a
     ``deadline`` (a ``time.perf_counter()`` value) a read starts only while one as slow as
-    the slowest so far still fits (the first always runs): the clock then decides how many
-    reads run, and ``Samples.evaluations`` says how many sweeps did.
+    the slowest so far still fits: the clock then decides how many reads run, and
+    ``Samples.evaluations`` says how many sweeps did. When not even the first read fits (timed
+    by a ``PROBE``-sweep read on a separate random stream), it alone runs, shortened to the
+    sweeps that fit: the only case where the clock changes a read.
 
     >>> q = QUBO(Q=np.array([[-1.0, 2.0], [2.0, -1.0]]), offset=0.0, names=("a", "b"), decode=None)
     >>> s = simulated_annealing(q, sweeps=100, reads=4)
@@ -78,6 +81,15 @@ def simulated_annealing(qubo: QUBO, *, sweeps: int = 1000, reads: int = 16, seed
         raise ValueError("simulated annealing: the QUBO holds NaN or inf")
     rng = np.random.default_rng(seed)
     n = qubo.num_variables
+    if deadline is not None and sweeps > PROBE:
+        began = time.perf_counter()
+        probe = np.random.default_rng(seed + 1)
+        _anneal(Q, probe.integers(0, 2, size=n).astype(float), schedule(qubo, PROBE),
+                probe.random((PROBE, n)))
+        per_sweep = (time.perf_counter() - began) / PROBE
+        if not fits(deadline, per_sweep * sweeps):
+            sweeps = max(PROBE, int(0.8 * (deadline - time.perf_counter()) / per_sweep))
+            reads = 1
     betas = schedule(qubo, sweeps)
     finals, slowest = [], 0.0
     for _ in range(reads):
@@ -141,7 +153,7 @@ class Annealer:
                                           seed=int(self.rng.integers(2**31)), deadline=deadline)
             slowest = max(slowest, time.perf_counter() - began)
             bits.append(samples.bits)
-            counts.append(samples.weights * (samples.evaluations // self.sweeps))
+            counts.append(samples.weights * max(samples.evaluations // self.sweeps, 1))
             sweeps += samples.evaluations
             done += 1
             if self.rounds is not None and done >= self.rounds:

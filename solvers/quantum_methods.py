@@ -162,9 +162,10 @@ def variables_needed(problem, *, encoding: str = "slack", **options) -> Need:
 
 
 def _encoding_size(problem, encoding: str, limit: int) -> int:
-    """Variables of the encoding; the slack QUBO is built only when the problem bits fit."""
+    """Variables of the encoding; only MDKP's slack QUBO has more than the problem's bits (its
+    slack bits), and it is built only when the problem bits fit."""
     bits = count_problem_bits(problem)
-    if encoding == "lagrangian" or bits > limit:
+    if encoding == "lagrangian" or bits > limit or type(problem).__name__ != "MDKP":
         return bits
     return make_encoding(problem, encoding).num_qubits
 

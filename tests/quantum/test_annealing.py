@@ -33,10 +33,15 @@ def test_schedule_heats_then_cools_and_seeds_reproduce():
     assert np.array_equal(a.bits, b.bits)
 
 
-def test_a_deadline_bounds_the_reads_but_never_their_sweeps():
-    samples = simulated_annealing(random_qubo(30, 1), sweeps=20_000, reads=50,
-                                  deadline=time.perf_counter() + 0.2)
-    assert samples.evaluations < 50 * 20_000 and samples.evaluations % 20_000 == 0
+def test_a_deadline_changes_nothing_when_the_reads_fit_and_shortens_one_that_cannot():
+    qubo = random_qubo(30, 1)
+    free = simulated_annealing(qubo, sweeps=200, reads=6, seed=4)
+    roomy = simulated_annealing(qubo, sweeps=200, reads=6, seed=4,
+                                deadline=time.perf_counter() + 600)
+    assert np.array_equal(free.bits, roomy.bits) and roomy.evaluations == 6 * 200
+    tight = simulated_annealing(qubo, sweeps=10**7, reads=6, seed=4,
+                                deadline=time.perf_counter() + 1e-3)
+    assert len(tight.bits) == 1 and tight.evaluations < 10**7
 
 
 def test_annealer_rounds_are_counted_and_a_deadline_adds_rounds():
