@@ -13,12 +13,26 @@ import numpy as np
 from ortools.math_opt.python import mathopt
 
 from problems.compiled import MILP
+from solvers.registry import Need
 from solvers.result import Answer
 from solvers.threads import available_threads
 
 SOLVERS = {"scip": mathopt.SolverType.GSCIP, "highs": mathopt.SolverType.HIGHS,
            "cp-sat": mathopt.SolverType.CP_SAT}
 DEFAULT_TIME_LIMIT = 60.0
+MAX_VARIABLES = 10_000_000  # of the compiled MILP, counted before it is built
+
+
+def milp_need(problem, **options) -> Need:
+    """Variables of the compiled MILP (counted, not built) against ``MAX_VARIABLES``.
+
+    >>> from problems import QAP
+    >>> milp_need(QAP.random(60, seed=0)).fits  # Adams-Johnson: n^4 products
+    False
+    """
+    kind, n = type(problem).__name__, problem.size
+    variables = {"TSP": n * n, "QAP": n ** 4}.get(kind, n)
+    return Need(variables, MAX_VARIABLES, "MILP variables", f"{kind} {problem.name}")
 
 
 def build_model(milp: MILP) -> tuple[mathopt.Model, list]:

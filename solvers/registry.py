@@ -96,7 +96,8 @@ for _spec in (
                "exact column-and-constraint generation with MathOpt (SCIP)"),
     MethodSpec("milp", "solvers.milp:solve_milp", PROBLEM_TYPES,
                "the compiled MILP solved by MathOpt (solver='scip' default, or 'highs'); "
-               "for RobustKnapsack the nominal problem, its x priced exactly"),
+               "for RobustKnapsack the nominal problem, its x priced exactly",
+               limit="10^7 variables of the compiled MILP", need="solvers.milp:milp_need"),
     MethodSpec("exact", "solvers.exact:solve_exact", PROBLEM_TYPES,
                "brute-force enumeration for tiny instances (references for tests and quantum)",
                limit="size 10 (TSP), 9 (QAP), 18 (MDKP, MIS): every candidate enumerated",
