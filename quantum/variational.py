@@ -93,6 +93,9 @@ def _minimise(function, start: np.ndarray, optimizer: str, maxiter: int,
             minimize(counted, start, method="Powell", options={"maxfev": maxiter, "xtol": 1e-3})
     except _Stop:
         if calls == 0:
+            if first_seconds == 0.0:
+                raise OutOfTime("the time limit was spent before the first circuit "
+                                "evaluation") from None
             raise OutOfTime(f"one circuit evaluation takes about {first_seconds:.3g} s; "
                             "it and the final sampling do not fit before the deadline") from None
     return best[1], calls
