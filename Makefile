@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q "torch==2.13.0"
 	$(BIN)/pip install -q -e ".[test,ray]"
 	# Compile and cache the numba kernels now, so no first timed run pays for it.
-	$(BIN)/python -m solvers.warmup
+	$(BIN)/python -m solvers.runs.warmup
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -89,7 +89,7 @@ def _non_negative_number(text: str) -> float:
 
 
 def _seeds(text: str) -> list[int]:
-    from solvers.batch import parse_seeds
+    from solvers.runs.batch import parse_seeds
 
     try:
         return parse_seeds(text)
@@ -243,7 +243,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.extra = extra
     try:
-        from solvers.executors import import_plugins
+        from solvers.runs.executors import import_plugins
 
         args.plugins = _plugin_list(getattr(args, "plugins", ""))
         import_plugins(args.plugins)
@@ -288,7 +288,7 @@ def _existing_file(path: Path) -> Path:
 
 def _best_known(path: Path, index: int, problem) -> float | None:
     from problems import count
-    from solvers.batch import BestKnown
+    from solvers.runs.batch import BestKnown
 
     value = BestKnown(path.parent).lookup(path, index, count(path), problem.name)
     if value is None:
@@ -342,7 +342,7 @@ def _write_solution(output: Path, path: Path, index: int, problem, result, best)
 
 
 def _cmd_batch(args) -> int:
-    from solvers.batch import resolve_methods, run_batch
+    from solvers.runs.batch import resolve_methods, run_batch
 
     if not args.directory.is_dir():
         raise UsageError(f"{args.directory}: no such folder")
@@ -468,7 +468,7 @@ def _cmd_generate(args) -> int:
 
 
 def _cmd_warmup(args) -> int:
-    from solvers.warmup import warm_up
+    from solvers.runs.warmup import warm_up
 
     seconds = warm_up(verbose=True)
     print(f"compiled and cached in {sum(seconds.values()):.1f} s; later runs load the cache")
@@ -478,7 +478,7 @@ def _cmd_warmup(args) -> int:
 def _cmd_info(args) -> int:
     from problems import load
     from problems.load import count
-    from solvers.batch import problem_type_of
+    from solvers.runs.batch import problem_type_of
 
     path = _existing_file(args.file)
     kind = problem_type_of(path)
@@ -494,3 +494,7 @@ def _cmd_info(args) -> int:
                      problem.sense))
     print(_table(("index", "name", "size", "best-known", "sense"), rows))
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -25,9 +25,9 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from problems.errors import ProblemFormatError
 from solvers import registry
-from solvers.executors import (LocalExecutor, Outcome, RayExecutor, Task, describe_error,
-                               import_plugins)
-from solvers.store import FILE_ERROR_METHOD, Key, Record, ResultStore, options_hash
+from solvers.runs.executors import (LocalExecutor, Outcome, RayExecutor, Task,
+                                   describe_error, import_plugins)
+from solvers.runs.store import FILE_ERROR_METHOD, Key, Record, ResultStore, options_hash
 
 MANIFEST = "best_known.csv"
 

@@ -3,8 +3,9 @@ import math
 import pytest
 
 from problems import TSP
-from solvers.report import gap, geometric_mean_gap, markdown_table, write_report
-from solvers.store import FILE_ERROR_METHOD, Record, ResultStore
+from solvers.report import write_report
+from solvers.report.tables import gap, geometric_mean_gap, markdown_table
+from solvers.runs.store import FILE_ERROR_METHOD, Record, ResultStore
 
 
 def run(path, method, seed, objective, *, sense="max", kind="MIS", name=None, best=None,
