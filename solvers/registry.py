@@ -97,7 +97,7 @@ for _spec in (
     MethodSpec("milp", "solvers.methods.milp:solve_milp", PROBLEM_TYPES,
                "the compiled MILP solved by MathOpt (solver='scip' default, or 'highs'); "
                "for RobustKnapsack the nominal problem, its x priced exactly",
-               limit="10^7 variables of the compiled MILP",
+               limit="TSP 60 cities, QAP 12 facilities (formulation size); else 10^7 variables",
                need="solvers.methods.milp:milp_need"),
     MethodSpec("exact", "solvers.methods.exact:solve_exact", PROBLEM_TYPES,
                "brute-force enumeration for tiny instances (references for tests and quantum)",
