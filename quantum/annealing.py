@@ -160,7 +160,7 @@ class Annealer:
                 break
             if deadline is None and self.rounds is None:
                 break
-            if not fits(deadline, slowest):
-                break
+            if not fits(deadline, slowest / self.reads):  # a round stops at the deadline
+                break                                      # read by read: one read must fit
         self.batches += done
         return unique_samples(np.concatenate(bits), np.concatenate(counts), evaluations=sweeps)
