@@ -5,7 +5,7 @@ from problems import MDKP, MIS, QAP, TSP
 from quantum.backends import TooManyQubits
 from quantum.multipliers import METHODS
 from solvers import registry, solve
-from solvers.methods.quantum import solve_vqe
+from solvers.algorithms.quantum import solve_vqe
 from solvers.registry import TooLarge
 
 SMALL = {"MDKP": MDKP.random(8, 2, seed=1), "MIS": MIS.random(8, p=0.3, seed=1),

@@ -1,9 +1,9 @@
 """``method="ortools"``: the strongest plain use of OR-Tools for each problem type.
 
 * TSP: routing with ``PATH_CHEAPEST_ARC`` then guided local search
-  (``solvers.methods.ortools_routing``).
-* MDKP, MIS, QAP: CP-SAT with all cores (``solvers.methods.cpsat``).
-* RobustKnapsack: exact column-and-constraint generation with MathOpt (``solvers.methods.ccg``).
+  (``solvers.algorithms.ortools_routing``).
+* MDKP, MIS, QAP: CP-SAT with all cores (``solvers.algorithms.cpsat``).
+* RobustKnapsack: exact column-and-constraint generation with MathOpt (``solvers.algorithms.ccg``).
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from solvers.registry import Need
 from solvers.result import Answer
 
 _BY_TYPE = {
-    "TSP": ("solvers.methods.ortools_routing", "solve_tsp_routing"),
-    "MDKP": ("solvers.methods.cpsat", "solve_mdkp_cpsat"),
-    "MIS": ("solvers.methods.cpsat", "solve_mis_cpsat"),
-    "QAP": ("solvers.methods.cpsat", "solve_qap_cpsat"),
-    "RobustKnapsack": ("solvers.methods.ccg", "solve_ccg"),
+    "TSP": ("solvers.algorithms.ortools_routing", "solve_tsp_routing"),
+    "MDKP": ("solvers.algorithms.cpsat", "solve_mdkp_cpsat"),
+    "MIS": ("solvers.algorithms.cpsat", "solve_mis_cpsat"),
+    "QAP": ("solvers.algorithms.cpsat", "solve_qap_cpsat"),
+    "RobustKnapsack": ("solvers.algorithms.ccg", "solve_ccg"),
 }
-#: Cities up to which routing gets its dense cost matrix (``solvers.methods.ortools_routing``).
+#: Cities up to which routing gets its dense cost matrix (``solvers.algorithms.ortools_routing``).
 ROUTING_MAX_CITIES = 10_000
 #: Terms (variables plus constraint coefficients) up to which a CP-SAT or MathOpt model is built.
 MODEL_MAX_TERMS = 10_000_000
