@@ -13,9 +13,9 @@ from problems.errors import ProblemFormatError
 
 
 def _formats():
-    from problems import mdkp, mis, qap, robust_knapsack, tsp
+    from problems import bqp, mdkp, mis, qap, robust_knapsack, tsp
 
-    return (tsp, qap, mis, mdkp, robust_knapsack)
+    return (tsp, qap, mis, bqp, mdkp, robust_knapsack)
 
 
 def _head(path: Path, size: int = 4096) -> str:
@@ -37,7 +37,8 @@ def reader_for(path: str | Path):
             return module
     raise ProblemFormatError(
         "not a known instance format (TSPLIB .tsp, TSP test-set .txt, QAPLIB .dat, "
-        "DIMACS .clq/.col/.b, edge list .edges, OR-Library mknap .txt, robust knapsack)",
+        "DIMACS .clq/.col/.b, edge list .edges, OR-Library mknap .txt, robust knapsack, "
+        "OR-Library bqp .txt, Gset/rudy .rud)",
         path=path)
 
 

@@ -1,4 +1,5 @@
-"""Qubit encodings of MDKP, MIS, TSP and QAP: slack-free Lagrangian, or the problem's slack QUBO.
+"""Qubit encodings of MDKP, MIS, TSP, QAP, BQP and MaxCut: slack-free Lagrangian, or the problem's
+slack QUBO.
 
 ``make_encoding(problem, "lagrangian")`` keeps exactly the problem's own bits as qubits and moves
 every constraint ``c(x)`` into the objective through multipliers::
@@ -11,7 +12,9 @@ with ``f`` the objective in minimisation form (minus the profit for MDKP and MIS
 * MIS: ``c_uv = x_u x_v <= 0`` per edge (quadratic, still no slack);
 * TSP: position encoding with city 0 fixed at position 0 ((n−1)² qubits, the layout of
   ``TSP.to_qubo``); every city once and every position once are equalities ``Σ x − 1 = 0``;
-* QAP: ``x[i,k]`` (facility i at location k); row and column sums are equalities.
+* QAP: ``x[i,k]`` (facility i at location k); row and column sums are equalities;
+* BQP (and MaxCut through its BQP view): one qubit per variable; ``<=`` rows ``a x - b <= 0``,
+  ``>=`` rows as ``-a x + b <= 0``, ``==`` rows as equalities. Without rows nothing is relaxed.
 
 ``make_encoding(problem, "slack")`` wraps ``problem.to_qubo()`` (penalties plus binary slack
 variables); nothing is relaxed there. Both expose the same interface: ``qubo(λ, ρ)``, the
@@ -30,7 +33,7 @@ from problems.compiled import QUBO
 from problems.tsp import position_length_builder
 
 KINDS = ("lagrangian", "slack")
-PROBLEMS = ("MDKP", "MIS", "TSP", "QAP")
+PROBLEMS = ("MDKP", "MIS", "TSP", "QAP", "BQP", "MaxCut")
 TOLERANCE = 1e-9
 
 
@@ -57,8 +60,10 @@ class Encoding:
     """
 
     def __init__(self, problem, *, names, objective_q, A, b, equality, pairs, lower, upper,
-                 initial, scale, rho, rho_max, repair, decode, slack_qubo: QUBO | None = None):
+                 initial, scale, rho, rho_max, repair, decode, slack_qubo: QUBO | None = None,
+                 objective_constant: float = 0.0):
         self.problem = problem
+        self._constant = float(objective_constant)
         self.names = tuple(names)
         self.num_problem_bits = len(self.names)
         self._f = np.asarray(objective_q, dtype=float)
@@ -110,7 +115,7 @@ class Encoding:
             raise ValueError(f"multipliers must be {self.num_multipliers} finite numbers, "
                              f"got shape {lam.shape}")
         Q = self._f.copy()
-        offset = 0.0
+        offset = self._constant
         rows = len(self._b)
         lam_rows, lam_pairs = lam[:rows], lam[rows:]
         Q[np.diag_indices_from(Q)] += self._A.T @ lam_rows
@@ -151,7 +156,7 @@ class Encoding:
     def objective(self, bits) -> np.ndarray:
         """Objective in minimisation form (``-profit`` for MDKP/MIS) of every row."""
         x = self.problem_bits(bits).astype(float)
-        return np.einsum("ki,ij,kj->k", x, self._f, x)
+        return np.einsum("ki,ij,kj->k", x, self._f, x) + self._constant
 
     def feasible(self, bits) -> np.ndarray:
         """Whether each row satisfies every constraint of the problem."""
@@ -173,7 +178,7 @@ class Encoding:
 
 def count_problem_bits(problem) -> int:
     """Qubits the problem's own bits need (every encoding needs at least these), computed
-    without building anything: n for MDKP and MIS, (n−1)² for TSP, n² for QAP.
+    without building anything: n for MDKP, MIS, BQP and MaxCut, (n−1)² for TSP, n² for QAP.
 
     >>> from problems import TSP
     >>> count_problem_bits(TSP.random(5))
@@ -181,7 +186,7 @@ def count_problem_bits(problem) -> int:
     """
     kind = type(problem).__name__
     n = problem.size
-    counts = {"MDKP": n, "MIS": n, "TSP": (n - 1) ** 2, "QAP": n * n}
+    counts = {"MDKP": n, "MIS": n, "TSP": (n - 1) ** 2, "QAP": n * n, "BQP": n, "MaxCut": n}
     if kind not in counts:
         raise ValueError(f"quantum encodings exist for {', '.join(PROBLEMS)}; got {kind}")
     return counts[kind]
@@ -189,7 +194,7 @@ def count_problem_bits(problem) -> int:
 
 def make_encoding(problem, encoding: str = "lagrangian", *, penalty: float | None = None
                   ) -> Encoding:
-    """The ``"lagrangian"`` (slack-free) or ``"slack"`` encoding of an MDKP, MIS, TSP or QAP.
+    """The ``"lagrangian"`` (slack-free) or ``"slack"`` encoding of a problem of ``PROBLEMS``.
 
     >>> from problems import MDKP
     >>> p = MDKP.random(10, 10, seed=0)
@@ -197,7 +202,7 @@ def make_encoding(problem, encoding: str = "lagrangian", *, penalty: float | Non
     (10, 127)
     """
     kind = type(problem).__name__
-    builders = {"MDKP": _mdkp, "MIS": _mis, "TSP": _tsp, "QAP": _qap}
+    builders = {"MDKP": _mdkp, "MIS": _mis, "TSP": _tsp, "QAP": _qap, "BQP": _bqp, "MaxCut": _bqp}
     if kind not in builders:
         raise ValueError(f"quantum encodings exist for {', '.join(PROBLEMS)}; got {kind}")
     if encoding not in KINDS:
@@ -339,3 +344,62 @@ def _qap(problem) -> dict:
                 repair=lambda x: _nearest_assignment(x, n), decode=decode,
                 **_equality_bounds(2 * n, bound=2.0 * largest, scale=typical,
                                    rho=2.0 * typical, rho_max=2.0 * largest))
+
+
+# ----------------------------------------------------------------- BQP, MaxCut
+def _bqp(problem) -> dict:
+    model = problem.bqp
+    n, sign = model.size, (1.0 if model.sense == "min" else -1.0)
+    F = sign * model.matrix().toarray()
+    senses = np.array(model.constraint_senses, dtype=object)
+    flip = np.where(senses == ">=", -1.0, 1.0)
+    A, b = model.A * flip[:, None], model.rhs * flip
+    equality = senses == "=="
+    spread = model.objective_range() + 1.0  # a multiplier past spread / |a| never pays off
+    smallest = np.array([np.abs(row[row != 0]).min() if np.any(row) else 1.0 for row in A])
+    bound = spread / smallest
+    terms = np.abs(np.concatenate((model.linear, model.coefficients)))
+    terms, entries = terms[terms > 0], np.abs(A[A != 0])
+    scale = float(np.median(terms) / np.median(entries)) if terms.size and entries.size else 1.0
+    initial = np.where(equality, 0.0, np.minimum(scale, bound))
+    diagonal = np.diag(F)
+
+    def gains(x):
+        """Change of the min-form objective when each bit flips."""
+        return (1 - 2 * x) * (diagonal + 2.0 * (F @ x - diagonal * x))
+
+    def violation(lhs):
+        """Total violation of each column of row values ``lhs`` (m x k)."""
+        over = lhs - b[:, None]
+        return np.where(equality[:, None], np.abs(over), np.maximum(over, 0.0)).sum(axis=0)
+
+    def violations_after_flips(x):
+        """(violation now, violation after flipping each bit)."""
+        lhs = (A @ x)[:, None]
+        return violation(lhs)[0], violation(lhs + A * (1 - 2 * x)[None, :])
+
+    def repair(x):
+        x = x.astype(float)
+        for _ in range(4 * n):  # one-flip moves that reduce the total violation most
+            now, after = violations_after_flips(x)
+            if now <= TOLERANCE * max(1.0, np.abs(b).max(initial=0.0)):
+                break
+            if after.min() >= now:
+                return x.astype(np.int8)  # stuck: the caller finds it infeasible
+            best = np.flatnonzero(after == after.min())
+            i = best[np.argmin(gains(x)[best])]
+            x[i] = 1 - x[i]
+        for _ in range(4 * n):  # then improving flips that keep every row
+            now, after = violations_after_flips(x)
+            delta = np.where(after <= now + TOLERANCE, gains(x), np.inf)
+            i = int(np.argmin(delta))
+            if not delta[i] < -TOLERANCE:
+                break
+            x[i] = 1 - x[i]
+        return x.astype(np.int8)
+
+    return dict(names=model.variable_names, objective_q=F, A=A, b=b, equality=equality,
+                pairs=np.zeros((0, 2)), lower=np.where(equality, -bound, 0.0), upper=bound,
+                initial=initial, scale=scale, rho=scale, rho_max=float(bound.max(initial=1.0)),
+                repair=repair, decode=lambda x: np.asarray(x, np.int8),
+                objective_constant=sign * model.constant)

@@ -195,7 +195,8 @@ def _candidates(encoding: Encoding, bits: np.ndarray, energies: np.ndarray, repa
         yield problem_bits[k], float(objective[k])
     for k in np.argsort(energies, kind="stable")[:repair_limit]:
         repaired = encoding.repair(problem_bits[k])
-        yield repaired, float(encoding.objective(repaired)[0])
+        if encoding.feasible(repaired)[0]:  # a general BQP's repair may fail to reach a row
+            yield repaired, float(encoding.objective(repaired)[0])
 
 
 def _feasible_mass(encoding: Encoding, samples: Samples | None, sign: float) -> tuple:

@@ -36,3 +36,31 @@ def unique_samples(bits: np.ndarray, counts: np.ndarray | None = None, **fields)
     rows, inverse = np.unique(bits, axis=0, return_inverse=True)
     weights = np.bincount(inverse.ravel(), weights=counts, minlength=len(rows))
     return Samples(bits=rows, weights=weights / weights.sum(), **fields)
+
+
+class UniformSampler:
+    """Control inner solver: ``shots`` uniformly random bitstrings, no circuit, no training.
+
+    It has the inner-solver interface of ``quantum.variational`` (``check``, ``run``), so any
+    pipeline can swap its circuit for it at the same number of samples.
+
+    >>> from problems.compiled import QUBO
+    >>> q = QUBO(Q=np.eye(3), offset=0.0, names=("a", "b", "c"), decode=None)
+    >>> UniformSampler(shots=8, seed=0).run(q).bits.shape[1]
+    3
+    """
+
+    name = "uniform"
+
+    def __init__(self, *, shots: int = 1024, seed: int = 0):
+        if not isinstance(shots, int) or isinstance(shots, bool) or shots < 1:
+            raise ValueError(f"UniformSampler: shots must be a positive integer, got {shots!r}")
+        self.shots, self.rng = shots, np.random.default_rng(seed)
+
+    def check(self, num_qubits: int, what: str = "the encoding") -> None:
+        """Any number of bits can be sampled."""
+
+    def run(self, qubo, initial=None) -> Samples:
+        """``shots`` uniform bitstrings over ``qubo``'s variables (``initial`` is ignored)."""
+        bits = self.rng.integers(0, 2, size=(self.shots, qubo.num_variables))
+        return unique_samples(bits, shots=self.shots)

@@ -23,12 +23,13 @@ from typing import Any, Sequence
 
 PLUGINS_ENV = "NQCO_PLUGINS"
 
-TYPES = ("TSP", "MDKP", "MIS", "QAP", "RobustKnapsack")
+TYPES = ("TSP", "MDKP", "MIS", "QAP", "RobustKnapsack", "BQP", "MaxCut")
 
 # Problem type -> (writer method, file suffix) used by `nqco generate`.
 WRITERS = {"TSP": ("write_tsplib", ".tsp"), "MDKP": ("write_orlib", ".txt"),
            "MIS": ("write_dimacs", ".col"), "QAP": ("write_qaplib", ".dat"),
-           "RobustKnapsack": ("write", ".txt")}
+           "RobustKnapsack": ("write", ".txt"), "BQP": ("write_bqp", ".txt"),
+           "MaxCut": ("write_rudy", ".rud")}
 
 
 class UsageError(ValueError):

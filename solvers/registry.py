@@ -13,7 +13,9 @@ import importlib
 from dataclasses import dataclass
 from typing import Callable
 
-PROBLEM_TYPES = ("TSP", "MDKP", "MIS", "QAP", "RobustKnapsack")
+PROBLEM_TYPES = ("TSP", "MDKP", "MIS", "QAP", "RobustKnapsack", "BQP", "MaxCut")
+QUADRATIC_TYPES = ("BQP", "MaxCut")
+QUBO_TYPES = ("MDKP", "MIS", "TSP", "QAP", *QUADRATIC_TYPES)  # the quantum encodings' types
 QUBIT_LIMIT = "26 qubits of the chosen encoding (64 on matrix_product_state)"
 
 
@@ -88,12 +90,15 @@ def register(spec: MethodSpec) -> None:
 
 for _spec in (
     MethodSpec("ortools", "solvers.algorithms.ortools_baseline:solve_ortools", PROBLEM_TYPES,
-               "OR-Tools: routing + guided local search (TSP), CP-SAT (MDKP, MIS, QAP), "
-               "column-and-constraint generation (RobustKnapsack)", demo=True,
+               "OR-Tools: routing + guided local search (TSP), CP-SAT (MDKP, MIS, QAP, BQP, "
+               "MaxCut), column-and-constraint generation (RobustKnapsack)", demo=True,
                limit="TSP: 10,000 cities (dense cost matrix); CP-SAT: 10^7 model terms",
                need="solvers.algorithms.ortools_baseline:ortools_need"),
     MethodSpec("ccg", "solvers.algorithms.ccg:solve_ccg", ("RobustKnapsack",),
                "exact column-and-constraint generation with MathOpt (SCIP)"),
+    MethodSpec("neur2ro", "solvers.algorithms.neur2ro:solve_neur2ro", ("RobustKnapsack",),
+               "Neur2RO: CCG over a learned second-stage value network embedded as a MILP, "
+               "final x priced exactly"),
     MethodSpec("milp", "solvers.algorithms.milp:solve_milp", PROBLEM_TYPES,
                "the compiled MILP solved by MathOpt (solver='scip' default, or 'highs'); "
                "for RobustKnapsack the nominal problem, its x priced exactly",
@@ -103,20 +108,36 @@ for _spec in (
                "brute-force enumeration for tiny instances (references for tests and quantum)",
                limit="size 10 (TSP), 9 (QAP), 18 (MDKP, MIS): every candidate enumerated",
                need="solvers.algorithms.exact:exact_need"),
-    MethodSpec("qaoa", "solvers.algorithms.quantum:solve_qaoa", ("MDKP", "MIS", "TSP", "QAP"),
+    MethodSpec("qaoa", "solvers.algorithms.quantum:solve_qaoa", QUBO_TYPES,
                "QAOA in a slack-free Lagrangian multiplier loop (fast torch simulator or Aer)",
                limit=QUBIT_LIMIT, need="solvers.algorithms.quantum:qaoa_qubits"),
-    MethodSpec("vqe", "solvers.algorithms.quantum:solve_vqe", ("MDKP", "MIS", "TSP", "QAP"),
+    MethodSpec("vqe", "solvers.algorithms.quantum:solve_vqe", QUBO_TYPES,
                "VQE (EfficientSU2/RealAmplitudes on Aer) in a Lagrangian multiplier loop",
                limit=QUBIT_LIMIT, need="solvers.algorithms.quantum:vqe_qubits"),
     MethodSpec("cvar-vqe", "solvers.algorithms.quantum:solve_cvar_vqe",
-               ("MDKP", "MIS", "TSP", "QAP"),
+               QUBO_TYPES,
                "CVaR-VQE (alpha-tail energy) on Aer in a Lagrangian multiplier loop",
                limit=QUBIT_LIMIT, need="solvers.algorithms.quantum:vqe_qubits"),
-    MethodSpec("sa", "solvers.algorithms.quantum:solve_sa", ("MDKP", "MIS", "TSP", "QAP"),
+    MethodSpec("sa", "solvers.algorithms.quantum:solve_sa", QUBO_TYPES,
                "simulated annealing on the problem's QUBO (slack) or the Lagrangian QUBOs",
                demo=True, limit="5,000 QUBO variables of the encoding (dense matrix)",
                need="solvers.algorithms.quantum:variables_needed"),
+    MethodSpec("shrink-qaoa", "solvers.algorithms.compression:solve_shrink_qaoa",
+               ("MDKP", "MIS", "QAP", "MaxCut"),
+               "adaptive shrinking (exact merges of correlated bits) to max_qubits, QAOA in the "
+               "multiplier loop, expand, verify-and-repair"),
+    MethodSpec("shrink-cvar-vqe", "solvers.algorithms.compression:solve_shrink_cvar_vqe",
+               ("MDKP", "MIS", "QAP", "MaxCut"),
+               "adaptive shrinking to max_qubits, CVaR-VQE (fast simulator) in the multiplier "
+               "loop, expand, verify-and-repair"),
+    MethodSpec("qrao", "solvers.algorithms.compression:solve_qrao",
+               ("MDKP", "MIS", "QAP", "MaxCut"),
+               "quantum random access optimization (qiskit-optimization, magic rounding, Aer), "
+               "shrinking first when the encoding exceeds max_qubits"),
+    MethodSpec("pce", "solvers.algorithms.compression:solve_pce",
+               ("MDKP", "MIS", "QAP", "MaxCut"),
+               "Pauli correlation encoding: bits as signs of 2-body correlators, trained on a "
+               "torch statevector, repaired and locally searched"),
     MethodSpec("udc", "solvers.algorithms.udc:solve_udc", ("TSP",),
                "GNN divide-and-conquer: learned dividing, learned sub-path conquering, reunion",
                demo=True, limit="2,000,000 cities with coordinates",
@@ -125,6 +146,9 @@ for _spec in (
                "heatmap-guided Monte Carlo tree search over k-opt moves", demo=True,
                limit="2,000,000 cities; 5,000 without coordinates (dense matrix)",
                need="solvers.algorithms.mcts:mcts_need"),
+    MethodSpec("tabu", "solvers.algorithms.tabu:solve_tabu", QUADRATIC_TYPES,
+               "one-flip tabu search with an elite pool (numba); constrained BQPs on their "
+               "penalty QUBO"),
 ):
     register(_spec)
 

@@ -143,6 +143,20 @@ class RobustKnapsack:
         x = binary_vector(solution, self.size)
         return Recourse(self, np.flatnonzero(x)).solve(self.scenario(xi))[0]
 
+    def recourse_values(self, solution, scenarios) -> np.ndarray:
+        """``Q(x, ξ)`` for each ``ξ`` in ``scenarios``: one recourse model re-solved per ξ.
+
+        >>> p = RobustKnapsack(profit=[8, 8], degradation=[6, 6], repair_weight=[1, 1],
+        ...                    weight=[2, 2], outsourcing_cost=[10, 10], capacity=5, budget=1)
+        >>> p.recourse_values([1, 1], [[1, 0], [0.5, 0.5]]).tolist()
+        [20.0, 17.0]
+        """
+        from problems.robust_knapsack.worst_case import Recourse
+
+        x = binary_vector(solution, self.size)
+        recourse = Recourse(self, np.flatnonzero(x))
+        return np.array([recourse.solve(self.scenario(xi))[0] for xi in scenarios])
+
     def worst_case(self, solution, *, time_limit: float | None = None
                    ) -> tuple[float, np.ndarray]:
         """The exact worst case of ``x``: ``(value(x), ξ*)`` with ``ξ*`` in ``Ξ``.

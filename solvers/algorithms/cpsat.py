@@ -1,4 +1,4 @@
-"""CP-SAT baselines for MDKP, MIS and QAP (``method="ortools"`` dispatches here).
+"""CP-SAT baselines for MDKP, MIS, QAP, BQP and MaxCut (``method="ortools"`` dispatches here).
 
 Each function builds a CP-SAT model, runs it with every core it may use
 (``solvers.threads.available_threads()``: all of them, or a batch worker's share) and
@@ -88,6 +88,50 @@ def solve_mis_cpsat(problem, *, time_limit: float | None = None, seed: int = 0,
     model.maximize(cp_model.LinearExpr.sum(x))
     return _run(model, problem, x, _bits, 1, start, deadline, seed, num_workers, True, {},
                 deterministic)
+
+
+def solve_bqp_cpsat(problem, *, time_limit: float | None = None, seed: int = 0,
+                    num_workers: int | None = None, deterministic: bool = False) -> Answer:
+    """Binary x per variable and one boolean ``y = x_i x_j`` per product
+    (``AddMultiplicationEquality``, exact on every solution), the BQP's rows as linear
+    constraints; a MaxCut through its BQP view (``problem.bqp``).
+
+    Objective data are scaled to integers like MDKP's profits (rounded past 10^6: then never
+    called optimal); constraint rows must scale exactly (``ValueError`` naming the row).
+
+    >>> from problems import MaxCut
+    >>> solve_bqp_cpsat(MaxCut.random(12, p=0.5, seed=0), time_limit=5).status
+    'optimal'
+    """
+    start, deadline = _clock(time_limit)
+    bqp = problem.bqp
+    model = cp_model.CpModel()
+    x = [model.new_bool_var(name) for name in bqp.variable_names]
+    products = []
+    for i, j in bqp.pairs.tolist():
+        y = model.new_bool_var(f"y{i}_{j}")
+        model.add_multiplication_equality(y, [x[i], x[j]])
+        products.append(y)
+    for r, (row, sense, rhs) in enumerate(zip(bqp.A, bqp.constraint_senses, bqp.rhs)):
+        scaled, _, row_exact = _integers(np.append(row, rhs), f"constraint {r}")
+        if not row_exact:
+            raise ValueError(f"{problem.name}: constraint {bqp.constraint_names[r]} has "
+                             f"coefficients CP-SAT cannot scale to integers exactly")
+        lhs = cp_model.LinearExpr.weighted_sum(x, scaled[:-1].tolist())
+        bound = int(scaled[-1])
+        model.add(lhs <= bound if sense == "<=" else lhs >= bound if sense == ">="
+                  else lhs == bound)
+    values, scale, exact = _integers(np.concatenate((bqp.linear, bqp.coefficients,
+                                                     [bqp.constant])), "objective")
+    objective = cp_model.LinearExpr.weighted_sum(x + products, values[:-1].tolist()) \
+        + int(values[-1])
+    if bqp.sense == "max":
+        model.maximize(objective)
+    else:
+        model.minimize(objective)
+    return _run(model, problem, x, _bits, scale, start, deadline, seed, num_workers, exact,
+                {"objective_scale": scale, "exact_integer_model": exact,
+                 "product_booleans": len(products)}, deterministic)
 
 
 def solve_qap_cpsat(problem, *, time_limit: float | None = None, seed: int = 0,

@@ -18,7 +18,8 @@ from solvers.registry import Need
 from solvers.result import Answer
 
 # Largest size per problem type that enumerates in seconds.
-LIMITS = {"TSP": 10, "QAP": 9, "MDKP": 18, "MIS": 18, "RobustKnapsack": 10}
+LIMITS = {"TSP": 10, "QAP": 9, "MDKP": 18, "MIS": 18, "RobustKnapsack": 10, "BQP": 16,
+          "MaxCut": 16}
 
 
 class TooLargeForExact(ValueError):

@@ -2,7 +2,7 @@
 
 * TSP: routing with ``PATH_CHEAPEST_ARC`` then guided local search
   (``solvers.algorithms.ortools_routing``).
-* MDKP, MIS, QAP: CP-SAT with all cores (``solvers.algorithms.cpsat``).
+* MDKP, MIS, QAP, BQP, MaxCut: CP-SAT with all cores (``solvers.algorithms.cpsat``).
 * RobustKnapsack: exact column-and-constraint generation with MathOpt (``solvers.algorithms.ccg``).
 """
 
@@ -19,6 +19,8 @@ _BY_TYPE = {
     "MDKP": ("solvers.algorithms.cpsat", "solve_mdkp_cpsat"),
     "MIS": ("solvers.algorithms.cpsat", "solve_mis_cpsat"),
     "QAP": ("solvers.algorithms.cpsat", "solve_qap_cpsat"),
+    "BQP": ("solvers.algorithms.cpsat", "solve_bqp_cpsat"),
+    "MaxCut": ("solvers.algorithms.cpsat", "solve_bqp_cpsat"),
     "RobustKnapsack": ("solvers.algorithms.ccg", "solve_ccg"),
 }
 #: Cities up to which routing gets its dense cost matrix (``solvers.algorithms.ortools_routing``).
@@ -67,6 +69,8 @@ def ortools_need(problem, **options) -> Need:
         terms = problem.size * (1 + len(problem.capacities))
     elif kind == "QAP":
         terms = 2 * problem.size ** 2
+    elif kind in ("BQP", "MaxCut"):  # a boolean per variable and per product, 3 rows each
+        terms = problem.size ** 2
     else:  # RobustKnapsack: column-and-constraint generation adds scenarios of n items
         terms = 4 * problem.size
     return Need(terms, MODEL_MAX_TERMS, "model terms (variables and coefficients)", what)

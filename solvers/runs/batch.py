@@ -96,7 +96,10 @@ def problem_type_of(path: Path) -> str:
     import problems
     from problems.load import reader_for
 
-    module = reader_for(path).__name__
+    reader = reader_for(path)
+    if hasattr(reader, "problem_type"):  # a reader of several types (problems.bqp) says which
+        return reader.problem_type(path)
+    module = reader.__name__
     for cls in (problems.TSP, problems.MDKP, problems.MIS, problems.QAP, problems.RobustKnapsack):
         if cls.__module__ == module:
             return cls.__name__

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 
-from problems import MDKP, MIS, TSP
+from problems import MDKP, MIS, TSP, MaxCut
 from solvers.solve import solve
 
 #: method, problem, options: small runs that reach every numba kernel the methods use.
@@ -28,6 +28,7 @@ RUNS = (
     ("qaoa", lambda: MIS.random(8, p=0.4, seed=0), {"maxiter": 5}),  # quadratic: the numba kernel
     ("cvar-vqe", lambda: MDKP.random(6, 2, seed=0),
      {"maxiter": 5, "ansatz": "real_amplitudes", "backend": "fast"}),
+    ("tabu", lambda: MaxCut.random(30, p=0.3, seed=0), {"iterations": 2000}),
 )
 
 
@@ -38,7 +39,7 @@ def warm_up(verbose: bool = False) -> dict[str, float]:
     calls it (tested in ``tests/solvers/test_cli.py``); the methods it runs:
 
     >>> sorted({method for method, _, _ in RUNS})
-    ['cvar-vqe', 'mcts', 'qaoa', 'sa', 'udc']
+    ['cvar-vqe', 'mcts', 'qaoa', 'sa', 'tabu', 'udc']
     """
     seconds: dict[str, float] = {}
     for method, make_problem, options in RUNS:

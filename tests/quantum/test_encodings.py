@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from problems import MDKP, MIS, QAP, TSP, InfeasibleSolution
+from problems import BQP, MDKP, MIS, QAP, TSP, InfeasibleSolution, MaxCut
 from quantum.encodings import count_problem_bits, make_encoding
 from quantum.ising import index_to_bits
 
@@ -104,3 +104,46 @@ def test_bad_arguments_are_refused():
         make_encoding(PROBLEMS["MIS"], "lagrangian", penalty=3.0)
     with pytest.raises(ValueError, match="multipliers must be"):
         make_encoding(PROBLEMS["MDKP"]).qubo(np.array([1.0, np.nan, 0.0]))
+
+
+QUADRATIC = {"BQP": BQP.random(9, density=0.6, constraints=3, seed=5, sense="max"),
+             "MaxCut": MaxCut.random(9, p=0.5, signed=True, seed=6),
+             "BQP-constant": BQP([1.0, -2.0, 3.0], pairs=[[0, 2]], coefficients=[-4.0],
+                                 constant=7.5, A=[[1, 1, 1]], constraint_senses=("==",),
+                                 rhs=[2])}
+
+
+@pytest.mark.parametrize("kind", QUADRATIC)
+def test_bqp_lagrangian_agrees_with_the_problem_on_every_assignment(kind):
+    problem = QUADRATIC[kind]
+    encoding = make_encoding(problem, "lagrangian")
+    assert encoding.num_qubits == problem.size  # one qubit per variable, no slack
+    assert encoding.num_multipliers == problem.bqp.num_constraints
+    bits = every_assignment(encoding)
+    sign = -1.0 if problem.sense == "max" else 1.0
+    for row, ok, value in zip(bits, encoding.feasible(bits), encoding.objective(bits)):
+        assert ok == is_feasible(problem, row)
+        assert sign * value == pytest.approx(problem.evaluate(row))
+    rng = np.random.default_rng(0)
+    lam = rng.uniform(encoding.lower, encoding.upper)
+    c = encoding.constraints(bits)
+    expected = (encoding.objective(bits) + c @ lam
+                + 0.5 * 1.3 * np.sum(np.where(encoding.equality, c, 0.0) ** 2, axis=1))
+    assert np.allclose(encoding.qubo(lam, 1.3).energies(bits), expected)
+
+
+def test_bqp_repair_reaches_feasible_points_of_packing_rows():
+    problem = BQP.random(10, density=0.5, seed=7, sense="max")
+    problem = BQP(problem.linear, problem.pairs, problem.coefficients, sense="max",
+                  A=[[1, 2, 3, 1, 2, 3, 1, 2, 3, 1], [3, 0, 1, 0, 3, 0, 1, 0, 3, 0]],
+                  constraint_senses=("<=", "<="), rhs=[6, 4])
+    encoding = make_encoding(problem, "lagrangian")
+    for bits in np.random.default_rng(1).integers(0, 2, size=(30, 10)):
+        repaired = encoding.repair(bits)
+        problem.check(repaired)
+        gains = [problem.evaluate(np.where(np.arange(10) == i, 1 - repaired, repaired))
+                 for i in range(10)]
+        feasible = [is_feasible(problem, np.where(np.arange(10) == i, 1 - repaired, repaired))
+                    for i in range(10)]
+        best = problem.evaluate(repaired)  # no single feasible flip improves it
+        assert all(not ok or gain <= best + 1e-9 for gain, ok in zip(gains, feasible))

@@ -64,7 +64,7 @@ def test_unknown_options_are_named():
 
 def test_methods_lists_types():
     table = methods()
-    assert set(table["ortools"]) == {"TSP", "MDKP", "MIS", "QAP", "RobustKnapsack"}
+    assert set(table["ortools"]) == {"TSP", "MDKP", "MIS", "QAP", "RobustKnapsack", "BQP", "MaxCut"}
     assert "ccg" in methods("RobustKnapsack") and "ccg" not in methods("TSP")
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from problems import MDKP, MIS, QAP
+from problems import BQP, MDKP, MIS, QAP, MaxCut
 from problems import mdkp, mis, qap
 from solvers import solve
 from solvers.algorithms.cpsat import _QapSwaps, edge_clique_cover, solve_mdkp_cpsat
@@ -193,3 +193,23 @@ def test_qap_time_limit_is_honoured_and_a_solution_returned(n):
     assert time.perf_counter() - start < 1.0 + 2.0
     assert result.feasible and result.status == "feasible"
     assert result.objective <= problem.evaluate(np.arange(n))
+
+
+@pytest.mark.parametrize("problem", [BQP.random(10, density=0.6, seed=2),
+                                     BQP.random(10, constraints=3, seed=3, sense="max"),
+                                     MaxCut.random(11, p=0.5, signed=True, seed=4)],
+                         ids=["qubo", "constrained", "maxcut"])
+def test_small_bqp_and_maxcut_match_brute_force_and_are_proved(problem):
+    result = solve(problem, "ortools", time_limit=10, num_workers=1)
+    assert result.status == "optimal"
+    assert result.objective == solve(problem, "exact").objective
+    assert "claimed_objective_mismatch" not in result.info
+    assert_monotone_trace(result)
+
+
+def test_bqp_with_real_objective_is_never_called_optimal_and_rows_must_scale():
+    fractional = BQP([1 / 3, -1.0, 0.5], pairs=[[0, 1]], coefficients=[2 / 7])
+    assert solve(fractional, "ortools", time_limit=5).status == "feasible"
+    rows = BQP([1.0, 1.0], A=[[1 / 3, 1.0]], constraint_senses=("<=",), rhs=[1.0])
+    with pytest.raises(ValueError, match="constraint c0"):
+        solve(rows, "ortools", time_limit=5)

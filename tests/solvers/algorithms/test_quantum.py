@@ -1,7 +1,7 @@
 import pytest
 
 import quantum.variational
-from problems import MDKP, MIS, QAP, TSP
+from problems import BQP, MDKP, MIS, QAP, TSP, MaxCut
 from quantum.backends import TooManyQubits
 from quantum.multipliers import METHODS
 from solvers import registry, solve
@@ -9,7 +9,9 @@ from solvers.algorithms.quantum import solve_vqe
 from solvers.registry import TooLarge
 
 SMALL = {"MDKP": MDKP.random(8, 2, seed=1), "MIS": MIS.random(8, p=0.3, seed=1),
-         "TSP": TSP.random(4, seed=1), "QAP": QAP.random(3, seed=1)}
+         "TSP": TSP.random(4, seed=1), "QAP": QAP.random(3, seed=1),
+         "BQP": BQP.random(8, constraints=2, seed=1, sense="max"),
+         "MaxCut": MaxCut.random(8, p=0.5, signed=True, seed=1)}
 QUICK = {"qaoa": {"maxiter": 30}, "vqe": {"maxiter": 30, "ansatz": "real_amplitudes"},
          "cvar-vqe": {"maxiter": 30, "ansatz": "real_amplitudes"}, "sa": {"sweeps": 100}}
 REPORTED = {"encoding", "multipliers", "qubits", "slack_bits", "shots", "circuit_evaluations",
@@ -86,6 +88,6 @@ def test_bad_options_are_refused_before_any_simulation(no_simulation):
 def test_registry_entries():
     for name in ("qaoa", "vqe", "cvar-vqe", "sa"):
         spec = registry.get(name)
-        assert set(spec.types) == {"MDKP", "MIS", "TSP", "QAP"}
+        assert set(spec.types) == {"MDKP", "MIS", "TSP", "QAP", "BQP", "MaxCut"}
         assert spec.demo == (name == "sa")
         assert spec.need is not None and spec.limit

@@ -293,3 +293,15 @@ def test_local_workers_split_the_cores_between_them(folder):
         assert [o.status for o in seen] == ["optimal", "optimal"]
         assert {o.info["threads"] for o in seen} == {worker_share(workers)}
         assert {o.info["omp"] for o in seen} == {str(worker_share(workers))}
+
+
+def test_a_reader_of_two_types_says_which_one_each_file_holds(tmp_path):
+    from problems import BQP, MaxCut
+    from solvers.runs.batch import problem_type_of
+
+    MaxCut.random(6, seed=0).write_rudy(tmp_path / "g.rud")
+    BQP.random(6, seed=0).write_bqp(tmp_path / "q.txt")
+    assert problem_type_of(tmp_path / "g.rud") == "MaxCut"
+    assert problem_type_of(tmp_path / "q.txt") == "BQP"
+    plan = make_plan(tmp_path, ["tabu"], seeds=[0], time_limit=1.0)
+    assert len(plan.tasks) == 2 and not plan.file_errors

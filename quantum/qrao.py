@@ -1,0 +1,106 @@
+"""Quantum random access optimisation (QRAO) as an inner solver: qiskit-optimization on Aer.
+
+``QRAO.run(qubo)`` hands the QUBO to qiskit-optimization's ``QuantumRandomAccessEncoding``
+(up to ``max_vars_per_qubit`` variables per qubit, by a colouring of the variables' coupling
+graph), finds a low-energy state of the relaxed Hamiltonian with qiskit-optimization's ``VQE``
+(EfficientSU2 ansatz, COBYLA) on Aer's ``EstimatorV2``, and rounds it with ``MagicRounding``
+(measurements in the magic bases on Aer's ``SamplerV2``). The rounded bitstrings come back as
+``Samples``. Nothing here re-implements QRAO; this module only wires the library to Aer.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from problems.compiled import QUBO
+from quantum.backends import check_qubits
+from quantum.ising import to_quadratic_program
+from quantum.samples import Samples, unique_samples
+
+
+def qrao_qubits(qubo: QUBO, max_vars_per_qubit: int = 3) -> int:
+    """Qubits the random access encoding of ``qubo`` needs.
+
+    >>> q = QUBO(Q=np.eye(6), offset=0.0, names=tuple("abcdef"), decode=None)
+    >>> qrao_qubits(q)   # no couplings: three variables on each qubit
+    2
+    """
+    from qiskit_optimization.algorithms.qrao import QuantumRandomAccessEncoding
+
+    encoding = QuantumRandomAccessEncoding(max_vars_per_qubit=max_vars_per_qubit)
+    encoding.encode(to_quadratic_program(qubo))
+    return encoding.num_qubits
+
+
+class QRAO:
+    """QRAO with magic rounding on Aer, with the inner-solver interface of ``QAOA``.
+
+    >>> q = QUBO(Q=np.array([[-1.0, 2.0, 0.0], [2.0, -1.0, 2.0], [0.0, 2.0, -1.0]]),
+    ...          offset=0.0, names=("a", "b", "c"), decode=None)
+    >>> s = QRAO(maxiter=40, shots=256, seed=0).run(q)
+    >>> float(min(q.energies(s.bits)))
+    -2.0
+    """
+
+    name = "qrao"
+
+    def __init__(self, *, max_vars_per_qubit: int = 3, reps: int = 1, maxiter: int = 100,
+                 shots: int = 1024, max_qubits: int = 20, seed: int = 0):
+        if max_vars_per_qubit not in (1, 2, 3):
+            raise ValueError(f"QRAO: max_vars_per_qubit must be 1, 2 or 3, got "
+                             f"{max_vars_per_qubit!r}")
+        for what, value in (("reps", reps), ("maxiter", maxiter), ("shots", shots),
+                            ("max_qubits", max_qubits)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"QRAO: {what} must be a positive integer, got {value!r}")
+        self.max_vars_per_qubit, self.reps, self.maxiter = max_vars_per_qubit, reps, maxiter
+        self.shots, self.max_qubits = shots, max_qubits
+        self.rng = np.random.default_rng(seed)
+        self.last_qubits = None
+
+    def check(self, num_variables: int, what: str = "the encoding") -> None:
+        """Refuse a problem that cannot fit even at the best compression (3 per qubit)."""
+        check_qubits("statevector", -(-num_variables // self.max_vars_per_qubit), what)
+
+    def run(self, qubo: QUBO, initial: np.ndarray | None = None) -> Samples:
+        """Relax, optimise (warm-started from ``initial`` when it fits) and magic-round."""
+        from qiskit.circuit.library import efficient_su2
+        from qiskit.transpiler.preset_passmanagers import generate_preset_pass_manager
+        from qiskit_aer import AerSimulator
+        from qiskit_aer.primitives import EstimatorV2, SamplerV2
+        from qiskit_optimization.algorithms.qrao import (MagicRounding,
+                                                         QuantumRandomAccessEncoding,
+                                                         QuantumRandomAccessOptimizer)
+        from qiskit_optimization.minimum_eigensolvers import VQE
+        from qiskit_optimization.optimizers import COBYLA
+
+        encoding = QuantumRandomAccessEncoding(max_vars_per_qubit=self.max_vars_per_qubit)
+        encoding.encode(to_quadratic_program(qubo))
+        n = encoding.num_qubits
+        self.last_qubits = n
+        if n > self.max_qubits:
+            raise ValueError(f"QRAO: the encoding needs {n} qubits, more than max_qubits = "
+                             f"{self.max_qubits}")
+        seed = int(self.rng.integers(2**31))
+        threads = {"max_parallel_threads": 1}
+        estimator = EstimatorV2(options={"backend_options": {"method": "statevector", **threads},
+                                         "run_options": {"seed": seed}})
+        sampler = SamplerV2(default_shots=self.shots, seed=seed,
+                            options={"backend_options": threads})
+        passes = generate_preset_pass_manager(optimization_level=1, backend=AerSimulator())
+        ansatz = efficient_su2(n, reps=self.reps)
+        start = (np.asarray(initial, dtype=float) if initial is not None
+                 and len(initial) == ansatz.num_parameters
+                 else self.rng.uniform(-np.pi, np.pi, ansatz.num_parameters))
+        vqe = VQE(estimator, ansatz, COBYLA(maxiter=self.maxiter), initial_point=start,
+                  pass_manager=passes)
+        rounding = MagicRounding(sampler, seed=seed, pass_manager=passes)
+        optimizer = QuantumRandomAccessOptimizer(vqe, rounding_scheme=rounding)
+        relaxed, context = optimizer.solve_relaxed(encoding)
+        rounded = rounding.round(context)
+        bits = np.array([sample.x for sample in rounded.samples], dtype=np.int8)
+        weights = np.array([sample.probability for sample in rounded.samples])
+        return unique_samples(bits, weights, params=np.asarray(relaxed.optimal_point),
+                              value=float(relaxed.eigenvalue.real),
+                              evaluations=int(relaxed.cost_function_evals or 0) + 1,
+                              shots=self.shots)

@@ -1,0 +1,347 @@
+"""Fewer qubits: ``shrink-qaoa``, ``shrink-cvar-vqe``, ``qrao`` and ``pce``, with their controls.
+
+One pipeline serves all four (``run_compressed``):
+
+1. **shrink** (``quantum.shrinking``): merge correlated bits of the problem's own QUBO
+   (``problem.to_qubo()``, which guides the merges) until the inner solver's qubits suffice,
+   refusing merges the constraints forbid; every rewrite is exact;
+2. **solve** the reduced problem: with ``encoding="lagrangian"`` (MDKP, MIS, QAP) the slack-free
+   multiplier loop of ``quantum.lagrangian`` runs on the shrunk encoding, keeping only *raw*
+   feasible samples (no repair inside the loop); with ``encoding="penalty"`` (any problem whose
+   ``to_qubo()`` has no slack, e.g. MIS, QAP, MaxCut) one solve of the shrunk penalty QUBO;
+3. **expand and repair** (``quantum.repair``): the ``repair_limit`` lowest-energy final samples
+   (and the best raw feasible point of any multiplier iteration)
+   are expanded to the original bits, checked, repaired greedily if infeasible and improved by
+   local search; the best is returned and ``solve()`` verifies it again.
+
+With a ``time_limit`` the solve gets ``SOLVE_SHARE`` of the time left after shrinking and starts
+no inner solve it cannot finish (``Budgeted``); repair and search stop at the deadline. One
+inner solve is not interruptible (a QRAO VQE on Aer can overrun the limit).
+
+Inner solvers: QAOA (fast simulator), CVaR-VQE (RealAmplitudes on the fast simulator), QRAO
+(qiskit-optimization on Aer, up to three variables per qubit), PCE (two-body Pauli correlators,
+``3·n(n−1)/2`` variables on ``n`` qubits). ``control`` swaps the inner solver for a classical
+control at the same budget: ``"uniform"`` (uniform random bitstrings, as many per solve as the
+circuit's samples), ``"random-parameters"`` (PCE decoded from untrained parameters), ``"sa"``
+(simulated annealing on the same reduced QUBOs, the time limit shared over the iterations).
+
+``Answer.info``: ``inner``, ``control``, ``encoding``, ``variables`` (the problem's own bits),
+``reduced_variables``, ``qubits``, ``variables_per_qubit``, ``qubit_reduction`` (1 − qubits /
+variables), ``merges``, ``refused_merges``, ``correlation_estimates``, ``shrink_stop``,
+``candidates``, ``repairs`` (candidates that needed the greedy repair), ``raw_feasible`` (some
+sample passed ``check`` unrepaired), ``lowest_energy_feasible`` (the lowest-energy final sample
+did), ``raw_feasible_fraction`` (of the candidates), ``raw_objective`` (best raw feasible
+objective seen, ``None`` if none), ``objective_before_search``
+(the returned candidate before local search), ``iterations``, ``stop``, ``shrink_s``,
+``solve_s``, ``repair_s``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import numpy as np
+
+from quantum.annealing import Annealer
+from quantum.encodings import PROBLEMS, make_encoding
+from quantum.lagrangian import solve_lagrangian
+from quantum.multipliers import get_update
+from quantum.pce import PCE, qubits_for
+from quantum.qrao import QRAO, qrao_qubits
+from quantum.repair import verify_and_repair
+from quantum.samples import UniformSampler
+from quantum.shrinking import (ShrinkHistory, ShrunkEncoding, conflict_check, shrink,
+                               substitute)
+from quantum.variational import QAOA, VQE
+from solvers.result import Answer
+
+ENCODINGS = ("auto", "lagrangian", "penalty")
+CONTROLS = (None, "uniform", "random-parameters", "sa")
+SOLVE_SHARE = 0.8  # of the time left after shrinking; the rest is the repair's and search's
+SHRINK_ATTEMPTS = 12  # shrink-and-encode rounds to fit e.g. the QRAO encoding into max_qubits
+
+
+def solve_shrink_qaoa(problem, *, time_limit: float | None = None, seed: int = 0,
+                      max_qubits: int = 20, correlations: str = "sdp", reestimate: int = 5,
+                      threshold: float | None = None, encoding: str = "auto",
+                      multipliers: str = "subgradient", reps: int = 2, maxiter: int = 60,
+                      final_shots: int = 1024, max_iterations: int = 8, patience: int = 3,
+                      repair_limit: int = 64, control: str | None = None) -> Answer:
+    """Shrink to ``max_qubits`` bits, QAOA in the multiplier loop, expand, repair.
+
+    >>> from problems import MIS
+    >>> from solvers import solve
+    >>> r = solve(MIS.random(30, p=0.2, seed=0), "shrink-qaoa", max_qubits=8, max_iterations=2)
+    >>> r.feasible, r.info["qubits"], r.info["merges"]
+    (True, 8, 22)
+    """
+    inner = _control(control, final_shots, seed, time_limit, max_iterations) or QAOA(
+        reps=reps, maxiter=maxiter, final_shots=final_shots, seed=seed)
+    return _one_bit_per_qubit(problem, inner, max_qubits, encoding, time_limit=time_limit,
+                              seed=seed, correlations=correlations, reestimate=reestimate,
+                              threshold=threshold, multipliers=multipliers,
+                              max_iterations=max_iterations, patience=patience,
+                              repair_limit=repair_limit, control=control,
+                              extra={"reps": reps, "maxiter": maxiter})
+
+
+def solve_shrink_cvar_vqe(problem, *, time_limit: float | None = None, seed: int = 0,
+                          max_qubits: int = 20, correlations: str = "sdp", reestimate: int = 5,
+                          threshold: float | None = None, encoding: str = "auto",
+                          multipliers: str = "subgradient", reps: int = 1, alpha: float = 0.25,
+                          maxiter: int = 100, final_shots: int = 1024, max_iterations: int = 8,
+                          patience: int = 3, repair_limit: int = 64,
+                          control: str | None = None) -> Answer:
+    """Shrink, CVaR-VQE (RealAmplitudes, fast simulator) in the multiplier loop, expand, repair.
+
+    >>> from problems import QAP
+    >>> from solvers import solve
+    >>> r = solve(QAP.random(4, seed=0), "shrink-cvar-vqe", max_qubits=8, max_iterations=2)
+    >>> r.feasible, r.info["qubits"]
+    (True, 8)
+    """
+    if not (isinstance(alpha, (int, float)) and 0.0 < alpha < 1.0):
+        raise ValueError(f"shrink-cvar-vqe needs 0 < alpha < 1, got {alpha!r}")
+    inner = _control(control, final_shots, seed, time_limit, max_iterations) or VQE(
+        ansatz="real_amplitudes", reps=reps, alpha=alpha, maxiter=maxiter, backend="fast",
+        final_shots=final_shots, seed=seed)
+    options = dict(time_limit=time_limit, seed=seed, correlations=correlations,
+                   reestimate=reestimate, threshold=threshold, multipliers=multipliers,
+                   max_iterations=max_iterations, patience=patience, repair_limit=repair_limit,
+                   control=control)
+    return _one_bit_per_qubit(problem, inner, max_qubits, encoding,
+                              extra={"reps": reps, "alpha": alpha, "maxiter": maxiter}, **options)
+
+
+def _one_bit_per_qubit(problem, inner, max_qubits: int, encoding: str, **options) -> Answer:
+    """``run_compressed`` for circuits with one qubit per reduced bit (QAOA, VQE)."""
+    return run_compressed(problem, inner, budget=lambda q: q.num_variables <= max_qubits,
+                          target=max_qubits, encoding=_lagrangian_first(problem, encoding),
+                          **options)
+
+
+def solve_qrao(problem, *, time_limit: float | None = None, seed: int = 0,
+               max_qubits: int = 20, max_vars_per_qubit: int = 3, reps: int = 1,
+               maxiter: int = 100, shots: int = 1024, correlations: str = "sdp",
+               reestimate: int = 5, encoding: str = "auto", multipliers: str = "subgradient",
+               max_iterations: int = 4, patience: int = 2, repair_limit: int = 64,
+               control: str | None = None) -> Answer:
+    """QRAO (qiskit-optimization, magic rounding, Aer), shrinking first when it does not fit.
+
+    >>> from problems import MIS
+    >>> from solvers import solve
+    >>> r = solve(MIS.random(12, p=0.3, seed=0), "qrao", maxiter=30, shots=128)
+    >>> r.feasible, r.info["qubits"] < 12
+    (True, True)
+    """
+    inner = _control(control, shots, seed, time_limit, max_iterations) or QRAO(
+        max_vars_per_qubit=max_vars_per_qubit, reps=reps, maxiter=maxiter, shots=shots,
+        max_qubits=max_qubits, seed=seed)
+    return run_compressed(
+        problem, inner, budget=lambda q: qrao_qubits(q, max_vars_per_qubit) <= max_qubits,
+        target=max_vars_per_qubit * max_qubits, time_limit=time_limit, seed=seed,
+        correlations=correlations, reestimate=reestimate, threshold=None,
+        encoding=_penalty_first(problem, encoding), multipliers=multipliers,
+        max_iterations=max_iterations, patience=patience, repair_limit=repair_limit,
+        control=control, qubits=lambda q: qrao_qubits(q, max_vars_per_qubit),
+        extra={"max_vars_per_qubit": max_vars_per_qubit, "reps": reps, "maxiter": maxiter})
+
+
+def solve_pce(problem, *, time_limit: float | None = None, seed: int = 0,
+              max_qubits: int = 20, layers: int = 4, steps: int = 100,
+              learning_rate: float = 0.1, alpha: float | None = None, beta: float = 0.5,
+              correlations: str = "sdp", reestimate: int = 5, encoding: str = "auto",
+              multipliers: str = "subgradient", max_iterations: int = 4, patience: int = 2,
+              control: str | None = None) -> Answer:
+    """Pauli correlation encoding (two-body correlators), decoded by signs, repaired, searched.
+
+    >>> from problems import MIS
+    >>> from solvers import solve
+    >>> r = solve(MIS.random(40, p=0.1, seed=0), "pce", steps=30)
+    >>> r.feasible, r.info["qubits"], r.info["variables"]
+    (True, 6, 40)
+    """
+    capacity = 3 * max_qubits * (max_qubits - 1) // 2
+    if control in ("uniform", "sa"):
+        inner = _control(control, 1, seed, time_limit, max_iterations)
+    else:
+        inner = PCE(layers=layers, steps=steps, learning_rate=learning_rate, alpha=alpha,
+                    beta=beta, max_qubits=max_qubits, train=control is None, seed=seed)
+    return run_compressed(problem, inner, budget=lambda q: q.num_variables <= capacity,
+                          target=capacity, time_limit=time_limit, seed=seed,
+                          correlations=correlations, reestimate=reestimate, threshold=None,
+                          encoding=_penalty_first(problem, encoding), multipliers=multipliers,
+                          max_iterations=max_iterations, patience=patience, repair_limit=1,
+                          control=control, qubits=lambda q: qubits_for(q.num_variables),
+                          extra={"layers": layers, "steps": steps})
+
+
+class Budgeted:
+    """An inner solver that starts no solve it cannot finish before ``deadline``.
+
+    A solve is assumed to take as long as the last one; when that would pass the deadline the
+    previous samples are handed back unchanged (no evaluations), and the multiplier loop's own
+    clock check ends the loop.
+    """
+
+    def __init__(self, inner, deadline: float):
+        self.inner, self.deadline = inner, deadline
+        self.name = getattr(inner, "name", type(inner).__name__)
+        self.last = None
+        self.last_seconds = 0.0
+
+    @property
+    def last_qubits(self):
+        return getattr(self.inner, "last_qubits", None)
+
+    def check(self, num_qubits: int, what: str = "the encoding") -> None:
+        self.inner.check(num_qubits, what)
+
+    def run(self, qubo, initial=None):
+        now = time.perf_counter()
+        if self.last is not None and now + self.last_seconds > self.deadline:
+            return replace(self.last, evaluations=0, shots=0)
+        self.last = self.inner.run(qubo, initial)
+        self.last_seconds = time.perf_counter() - now
+        return self.last
+
+
+def _control(control, shots: int, seed: int, time_limit, max_iterations: int):
+    """The control inner solver named ``control`` (``None``: no control)."""
+    if control not in CONTROLS:
+        raise ValueError(f"unknown control {control!r}; choose one of {CONTROLS}")
+    if control == "uniform":
+        return UniformSampler(shots=shots, seed=seed)
+    if control == "sa":
+        share = None if time_limit is None else 0.8 * time_limit / max_iterations
+        return Annealer(seed=seed, time_limit=share)
+    if control == "random-parameters":
+        raise ValueError("control 'random-parameters' applies to pce only")
+    return None
+
+
+def _lagrangian_first(problem, encoding: str) -> str:
+    if encoding not in ENCODINGS:
+        raise ValueError(f"unknown encoding {encoding!r}; choose one of {ENCODINGS}")
+    if encoding != "auto":
+        return encoding
+    return "lagrangian" if type(problem).__name__ in PROBLEMS else "penalty"
+
+
+def _penalty_first(problem, encoding: str) -> str:
+    if encoding not in ENCODINGS:
+        raise ValueError(f"unknown encoding {encoding!r}; choose one of {ENCODINGS}")
+    if encoding != "auto":
+        return encoding
+    return "lagrangian" if problem.to_qubo().slack_bits else "penalty"
+
+
+def run_compressed(problem, inner, *, budget, target: int, time_limit: float | None,
+                   seed: int, correlations: str, reestimate: int, threshold: float | None,
+                   encoding: str, multipliers: str, max_iterations: int, patience: int,
+                   repair_limit: int, control, qubits=None, extra: dict) -> Answer:
+    """Shrink until ``budget(reduced QUBO)`` holds, solve with ``inner``, expand, repair.
+
+    ``target`` is the first number of bits to shrink to; while the reduced QUBO the inner
+    solver would see fails ``budget`` (QRAO: its encoding needs too many qubits) the target
+    falls and shrinking restarts. ``qubits(reduced QUBO)`` counts the qubits (default: one per
+    bit).
+    """
+    start = time.perf_counter()
+    get_update(multipliers)
+    kind = type(problem).__name__
+    guide = problem.to_qubo()
+    if encoding == "lagrangian":
+        if kind not in PROBLEMS:
+            raise ValueError(f"the lagrangian encoding exists for {', '.join(PROBLEMS)}; "
+                             f"use encoding='penalty' for {kind}")
+        base = make_encoding(problem, "lagrangian")
+        variables = base.num_problem_bits
+        seen = lambda history: ShrunkEncoding(base, history).qubo()  # noqa: E731
+    else:
+        if guide.slack_bits:
+            raise ValueError(f"{kind}.to_qubo() has {guide.slack_bits} slack bits; the penalty "
+                             "encoding needs a slack-free QUBO, use encoding='lagrangian'")
+        variables = guide.num_variables
+        seen = lambda history: substitute(guide, history.T, history.t)  # noqa: E731
+    conflict = conflict_check(problem)
+    history = ShrinkHistory.identity(variables)
+    current = min(target, variables)
+    for _ in range(SHRINK_ATTEMPTS):
+        if budget(seen(history)):
+            break
+        left = None if time_limit is None else time_limit - (time.perf_counter() - start)
+        if left is not None and left <= 0:
+            break
+        history = shrink(guide, num_variables=variables, max_qubits=current,
+                         threshold=threshold, correlations=correlations, reestimate=reestimate,
+                         conflict=conflict, seed=seed, time_limit=left)
+        if history.stop != "budget reached":
+            break
+        current = max(1, min(int(current * 0.75), history.num_reduced - 1))
+    reduced = seen(history)
+    if not budget(reduced):
+        raise ValueError(f"{problem.name}: shrinking stopped at {history.num_reduced} of "
+                         f"{variables} bits ({history.stop}); the inner solver's qubit budget "
+                         "is not met")
+    shrink_s = time.perf_counter() - start
+    left = None if time_limit is None else max(1e-3, SOLVE_SHARE * (time_limit - shrink_s))
+    if hasattr(inner, "deadline") and left is not None:
+        inner.deadline = time.perf_counter() + left
+    if left is not None:
+        inner = Budgeted(inner, time.perf_counter() + left)
+    best_raw = None
+    if encoding == "lagrangian":
+        shrunk = ShrunkEncoding(base, history)
+        out = solve_lagrangian(shrunk, inner, multipliers=multipliers,
+                               max_iterations=max_iterations, patience=patience,
+                               time_limit=left, repair_limit=0)
+        samples, final_qubo = out.final, shrunk.qubo(out.multipliers, out.rho)
+        iterations, stop = out.iterations, out.stop
+        if out.bits is not None:
+            best_raw = problem.evaluate(out.solution)
+    else:
+        inner.check(reduced.num_variables, f"the shrunk QUBO of {problem.name}")
+        samples, final_qubo = inner.run(reduced), reduced
+        iterations, stop = 1, "single solve"
+    solve_s = time.perf_counter() - start - shrink_s
+
+    energies = final_qubo.energies(samples.bits)
+    order = np.argsort(energies, kind="stable")[:max(1, repair_limit)]
+    deadline = None if time_limit is None else start + time_limit
+    raw = [history.expand(samples.bits[k]) for k in order]
+    if encoding == "lagrangian" and out.bits is not None:
+        raw.append(np.asarray(out.bits, dtype=np.int8))  # best raw feasible point of any iteration
+    outcomes = []
+    for bits in raw:
+        remaining = None if deadline is None else max(0.0, deadline - time.perf_counter())
+        outcomes.append(verify_and_repair(problem, bits, time_limit=remaining))
+    sign = 1.0 if problem.sense == "max" else -1.0
+    for outcome in outcomes:
+        if outcome.raw_feasible and (best_raw is None
+                                     or sign * outcome.raw_objective > sign * best_raw):
+            best_raw = outcome.raw_objective
+    chosen = max(range(len(outcomes)), key=lambda i: sign * outcomes[i].objective)
+    best = outcomes[chosen]
+    repair_s = time.perf_counter() - start - shrink_s - solve_s
+    num_qubits = getattr(inner, "last_qubits", None) or (
+        qubits(reduced) if qubits is not None else reduced.num_variables)
+    info = {"inner": getattr(inner, "name", type(inner).__name__), "control": control,
+            "encoding": encoding, "variables": variables,
+            "reduced_variables": history.num_reduced, "qubits": int(num_qubits),
+            "variables_per_qubit": variables / num_qubits,
+            "qubit_reduction": 1.0 - num_qubits / variables, "merges": len(history.merges),
+            "refused_merges": history.refused, "correlation_estimates": history.estimates,
+            "shrink_stop": history.stop, "candidates": len(outcomes),
+            "repairs": sum(o.repaired for o in outcomes),
+            "raw_feasible": best_raw is not None,
+            "lowest_energy_feasible": bool(outcomes[0].raw_feasible),
+            "raw_feasible_fraction": float(np.mean([o.raw_feasible for o in outcomes])),
+            "raw_objective": best_raw, "objective_before_search": None,
+            "iterations": iterations, "stop": stop, "shrink_s": shrink_s, "solve_s": solve_s,
+            "repair_s": repair_s, **extra}
+    before = verify_and_repair(problem, raw[chosen], local_search=False)
+    info["objective_before_search"] = before.objective
+    return Answer(solution=best.solution, status="feasible",
+                  trace=((time.perf_counter() - start, best.objective),), info=info)

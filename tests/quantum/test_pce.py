@@ -1,0 +1,72 @@
+import numpy as np
+import pytest
+import torch
+from qiskit import QuantumCircuit, transpile
+from qiskit.quantum_info import SparsePauliOp
+from qiskit_aer import AerSimulator
+from qiskit_aer.primitives import EstimatorV2
+
+from problems import MIS
+from problems.compiled import QUBO
+from quantum.pce import (PCE, Correlators, brickwork_state, ising_terms, pauli_label,
+                         pauli_strings, qubits_for)
+from quantum.repair import verify_and_repair
+
+
+def qiskit_brickwork(params, n, layers):
+    circuit = QuantumCircuit(n)
+    for layer in range(layers + 1):
+        for q in range(n):
+            circuit.ry(params[layer, q, 0], q)
+            circuit.rz(params[layer, q, 1], q)
+        if layer < layers:
+            for q in range(n - 1):
+                circuit.cz(q, q + 1)
+    return circuit
+
+
+def test_correlators_match_the_aer_estimator():
+    n, layers = 4, 2
+    params = np.random.default_rng(3).uniform(-np.pi, np.pi, size=(layers + 1, n, 2))
+    strings = pauli_strings(n, 18)  # every ZZ, XX and YY pair
+    ours = Correlators(n, strings)(brickwork_state(torch.tensor(params), n, layers)).numpy()
+    circuit = qiskit_brickwork(params, n, layers)
+    circuit = transpile(circuit, AerSimulator(method="statevector"), optimization_level=0)
+    observables = [SparsePauliOp(pauli_label(*s, n)) for s in strings]
+    estimator = EstimatorV2(options={"backend_options": {"method": "statevector"}})
+    aer = estimator.run([(circuit, observables)]).result()[0].data.evs
+    assert np.allclose(ours, aer, atol=1e-10)
+
+
+def test_capacity_and_layout():
+    assert qubits_for(3) == 2 and qubits_for(4) == 3 and qubits_for(570) == 20
+    assert pauli_strings(3, 9)[-1] == ("Y", 1, 2)
+    with pytest.raises(ValueError, match="at most"):
+        pauli_strings(3, 10)
+
+
+def test_relaxed_loss_equals_the_energy_at_signs():
+    rng = np.random.default_rng(0)
+    A = rng.normal(size=(5, 5))
+    qubo = QUBO(Q=(A + A.T) / 2, offset=0.0, names=tuple("abcde"), decode=None)
+    Js, h = ising_terms(qubo)
+    energies = []
+    for x in np.ndindex(*(2,) * 5):
+        s = 1.0 - 2.0 * np.array(x)
+        energies.append(qubo.energy(np.array(x)) - (s @ Js @ s + h @ s))
+    assert np.allclose(energies, energies[0])
+
+
+def test_pce_solves_a_small_mis_and_training_beats_random_parameters_on_its_loss():
+    problem = MIS.random(16, p=0.2, seed=4)
+    qubo = problem.to_qubo()
+    trained = PCE(steps=30, layers=2, seed=1).run(qubo)
+    untrained = PCE(train=False, layers=2, seed=1).run(qubo)
+    assert trained.value < untrained.value
+    out = verify_and_repair(problem, trained.bits[0])
+    problem.check(out.solution)
+
+
+def test_pce_refuses_too_many_variables():
+    with pytest.raises(ValueError, match="PCE"):
+        PCE(max_qubits=3).check(10)
