@@ -6,11 +6,31 @@ naming the first fault, in the words of the problem (``PermutationWords``).
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
 
-from problems.errors import InfeasibleSolution
+from problems.errors import InfeasibleSolution, ProblemFormatError
+
+
+def best_known_value(value, what: str = "best_known") -> float | None:
+    """``value`` as a float when it is a finite number, ``None`` for ``None``; every problem
+    type checks its ``best_known`` with this one rule (NaN, inf, strings and bools refused).
+
+    >>> best_known_value(7), best_known_value(None)
+    (7.0, None)
+    >>> best_known_value(float("nan"))
+    Traceback (most recent call last):
+    ...
+    problems.errors.ProblemFormatError: best_known must be a finite number or None, got nan
+    """
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)) \
+            or not math.isfinite(value):
+        raise ProblemFormatError(f"{what} must be a finite number or None, got {value!r}")
+    return float(value)
 
 
 def binary_vector(solution, n: int) -> np.ndarray:

@@ -23,7 +23,7 @@ def _head(path: Path, size: int = 4096) -> str:
         raw = handle.read(size)
     if b"\x00" in raw:
         raise ProblemFormatError("binary content, not an instance file", path=path)
-    return raw.decode("utf-8", errors="replace")
+    return raw.decode("utf-8-sig", errors="replace")
 
 
 def reader_for(path: str | Path):

@@ -19,11 +19,11 @@ from typing import ClassVar
 import numpy as np
 import scipy.sparse as sp
 
-from problems.checks import binary_vector
+from problems.checks import best_known_value, binary_vector
 from problems.compiled import MILP, QUBO, QUBOBuilder, decode_bits
 from problems.errors import InfeasibleSolution, ProblemFormatError, require_finite
-from problems.parsing import (NumberTokens, format_number, format_row, is_number, parse_float,
-                              text_lines)
+from problems.parsing import (NumberTokens, declared_count, format_number, format_row,
+                              is_number, parse_float, text_lines)
 
 _PROBLEM_LINE = re.compile(r"^\s*problem\s+(\S+)", re.IGNORECASE)
 _SEPARATOR_LINE = re.compile(r"^\s*\++\s*$")
@@ -71,8 +71,7 @@ class MDKP:
                                    ("capacities", capacities)):
             values.setflags(write=False)
             object.__setattr__(self, field_name, values)
-        if self.best_known is not None:
-            object.__setattr__(self, "best_known", float(self.best_known))
+        object.__setattr__(self, "best_known", best_known_value(self.best_known))
 
     @property
     def size(self) -> int:
@@ -229,7 +228,22 @@ def count(path) -> int:
     lines = _lines(path)
     if _is_mknap2(lines):
         return len(_mknap2_blocks(path, lines))
-    return _orlib_tokens(path).integer("number of problems K")
+    return _orlib_count(path)
+
+
+def _orlib_count(path: Path) -> int:
+    """The number of problems K the file declares, once every one of them is found in it
+    (a file declaring more problems than it holds, or holding more, is refused)."""
+    tokens = _orlib_tokens(path)
+    total = declared_count(tokens.integer("number of problems K"), "number of problems K",
+                           held=tokens.remaining // 4, path=path, line=tokens.token_lines[0])
+    for k in range(total):
+        n, m = _orlib_header(tokens, k)
+        tokens.number(f"optimum of problem {k}")
+        for count, what in ((n, "profits"), (m * n, "weights"), (m, "capacities")):
+            tokens.skip(count, f"{what} of problem {k}")
+    tokens.expect_end(f"the last problem (the file says it holds {total})")
+    return total
 
 
 def read(path, index: int | None = None) -> MDKP:
@@ -251,8 +265,9 @@ def read(path, index: int | None = None) -> MDKP:
 
 
 def _read_orlib(path: Path, k: int) -> MDKP:
+    total = _orlib_count(path)
     tokens = _orlib_tokens(path)
-    total = tokens.integer("number of problems K")
+    tokens.integer("number of problems K")
     if not isinstance(k, (int, np.integer)) or not 0 <= k < total:
         raise ProblemFormatError(f"problem index {k!r} out of range: the file holds {total} "
                                  f"problem(s)", path=path)
@@ -265,8 +280,6 @@ def _read_orlib(path: Path, k: int) -> MDKP:
     profits = tokens.numbers(n, f"profits of problem {k}")
     weights = tokens.numbers(m * n, f"weights of problem {k}", nonnegative=True).reshape(m, n)
     capacities = tokens.numbers(m, f"capacities of problem {k}", nonnegative=True)
-    if k == total - 1:
-        tokens.expect_end(f"the last problem (the file says it holds {total})")
     best = optimum if optimum != 0 else _mkcbres_value(path, m, n, k)
     return MDKP(profits, weights, capacities, name=f"{path.stem}-{k:02d}", best_known=best)
 
@@ -319,7 +332,8 @@ def _mkcbres_value(path: Path, m: int, n: int, k: int) -> float | None:
 def _mkcbres_table(path: Path, _mtime_ns: int) -> dict[tuple[int, int, int], float]:
     """The first table (best feasible values); the second one holds LP relaxation values."""
     table, headers = {}, 0
-    for number, line in enumerate(path.read_text(errors="replace").splitlines(), start=1):
+    for number, line in enumerate(path.read_text(encoding="utf-8-sig", errors="replace")
+                                  .splitlines(), start=1):
         if re.match(r"\s*problem\s+name", line, re.IGNORECASE):
             headers += 1
             if headers == 2:

@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 import scipy.sparse as sp
 
-from problems.checks import binary_vector
+from problems.checks import best_known_value, binary_vector
 from problems.compiled import MILP, QUBO, QUBOBuilder, decode_bits
 from problems.errors import InfeasibleSolution, ProblemFormatError
-from problems.parsing import is_number, parse_int
+from problems.parsing import declared_count, is_number, parse_int
 
 if TYPE_CHECKING:  # networkx is imported where it is used: it costs 0.6 s to load
     import networkx as nx
@@ -64,8 +64,7 @@ class MIS:
         edges = _edge_array(self.edges, self.n)
         edges.setflags(write=False)
         object.__setattr__(self, "edges", edges)
-        if self.best_known is not None:
-            object.__setattr__(self, "best_known", float(self.best_known))
+        object.__setattr__(self, "best_known", best_known_value(self.best_known))
 
     @property
     def size(self) -> int:
@@ -298,7 +297,7 @@ def read(path, index: int | None = None, complement: bool | None = None) -> MIS:
         raise ProblemFormatError("binary DIMACS graphs are not supported; convert the file to "
                                  "the ASCII format (p edge / e lines) first", path=path)
     try:
-        lines = raw.decode("utf-8").splitlines()
+        lines = raw.decode("utf-8-sig").splitlines()
     except UnicodeDecodeError:
         raise ProblemFormatError("not a text file (binary DIMACS graphs are not supported; "
                                  "convert to the ASCII format first)", path=path) from None
@@ -315,7 +314,12 @@ def read(path, index: int | None = None, complement: bool | None = None) -> MIS:
     graph = MIS(n, edges, name=stem)
     if not complement:
         return graph
-    return replace(graph.complement(), best_known=_clique_size(comments))
+    try:
+        flipped = graph.complement()
+    except ValueError as error:
+        raise ProblemFormatError(f"{error} (a clique file is read as the complement graph)",
+                                 path=path) from None
+    return replace(flipped, best_known=_clique_size(comments))
 
 
 def _parse_dimacs(path: Path, lines: list[str]) -> tuple[int, np.ndarray, list[str]]:
@@ -334,7 +338,8 @@ def _parse_dimacs(path: Path, lines: list[str]) -> tuple[int, np.ndarray, list[s
             if len(parts) != 4 or parts[1] not in ("edge", "col"):
                 raise ProblemFormatError(f"expected 'p edge N M' or 'p col N M', got "
                                          f"{line.strip()!r}", path=path, line=number)
-            n = parse_int(parts[2], "node count N", path=path, line=number, minimum=1)
+            n = declared_count(parse_int(parts[2], "node count N", path=path, line=number,
+                                         minimum=1), "node count N", path=path, line=number)
             declared = parse_int(parts[3], "edge count M", path=path, line=number, minimum=0)
         elif kind in ("e", "n"):
             if n is None:

@@ -71,8 +71,38 @@ def parse_int(token: str, what: str, *, path=None, line: int | None = None,
     return value
 
 
+#: Largest count (cities, nodes, items, problems) a file may declare: a sane bound checked
+#: before anything of that size is allocated.
+MAX_DECLARED = 10_000_000
+
+
+def declared_count(value: int, what: str, *, held: int | None = None, path=None,
+                   line: int | None = None) -> int:
+    """``value``, a count the file declares, checked before anything that size is allocated:
+    against ``MAX_DECLARED`` and against ``held``, the most the file's body can hold.
+
+    >>> declared_count(10**10, "DIMENSION", path="big.tsp", line=3)
+    Traceback (most recent call last):
+    ...
+    problems.errors.ProblemFormatError: big.tsp line 3: DIMENSION is 10000000000; nqco reads at most 10000000
+    >>> declared_count(5, "number of problems K", held=2, path="m.txt", line=1)
+    Traceback (most recent call last):
+    ...
+    problems.errors.ProblemFormatError: m.txt line 1: number of problems K is 5, but the file holds at most 2 (truncated, or a wrong count)
+    """
+    if value > MAX_DECLARED:
+        raise ProblemFormatError(f"{what} is {value}; nqco reads at most {MAX_DECLARED}",
+                                 path=path, line=line)
+    if held is not None and value > held:
+        raise ProblemFormatError(f"{what} is {value}, but the file holds at most {held} "
+                                 "(truncated, or a wrong count)", path=path, line=line)
+    return value
+
+
 def text_lines(path: Path, *, errors: str = "strict") -> list[str]:
     """The lines of a text file; ``ProblemFormatError`` when it is missing or not text.
+
+    A UTF-8 byte-order mark is dropped and Windows (CRLF) line ends are accepted.
 
     ``errors="replace"`` reads undecodable bytes as U+FFFD instead of refusing the file.
 
@@ -86,7 +116,7 @@ def text_lines(path: Path, *, errors: str = "strict") -> list[str]:
     if not path.is_file():
         raise ProblemFormatError("no such file", path=path)
     try:
-        return path.read_bytes().decode("utf-8", errors=errors).splitlines()
+        return path.read_bytes().decode("utf-8-sig", errors=errors).splitlines()
     except UnicodeDecodeError:
         raise ProblemFormatError("not a text file", path=path) from None
 
@@ -103,6 +133,7 @@ class NumberedLines:
 
     def __init__(self, lines):
         self.items = [(k + 1, s) for k, raw in enumerate(lines) if (s := raw.strip())]
+        self.tokens = sum(len(s.split()) for _, s in self.items)  # bounds declared sizes
         self.pos = 0
         self.last_line = self.items[-1][0] if self.items else 0
 

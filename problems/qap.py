@@ -21,7 +21,7 @@ from typing import ClassVar
 import numpy as np
 import scipy.sparse as sp
 
-from problems.checks import PermutationWords, permutation_vector
+from problems.checks import PermutationWords, best_known_value, permutation_vector
 from problems.compiled import MILP, QUBO, QUBOBuilder
 from problems.errors import ProblemFormatError, require_finite
 from problems.parsing import NumberTokens, format_row, text_lines
@@ -76,8 +76,7 @@ class QAP:
         for what, matrix in matrices.items():
             object.__setattr__(self, what, matrix)
         for what in ("best_known", "stated_value"):
-            if getattr(self, what) is not None:
-                object.__setattr__(self, what, float(getattr(self, what)))
+            object.__setattr__(self, what, best_known_value(getattr(self, what), what))
 
     @property
     def size(self) -> int:

@@ -16,8 +16,9 @@ import numpy as np
 
 from problems.compiled import QUBO
 from quantum.samples import Samples, unique_samples
+from quantum.timing import fits
 
-PROBE = 10  # sweeps of the timing read
+PROBE = 10  # sweeps of the read that times a sweep when the first full read may not fit
 MAX_VARIABLES = 5000  # a dense 5000 x 5000 float64 QUBO is 200 MB
 
 
@@ -59,46 +60,69 @@ def schedule(qubo: QUBO, sweeps: int) -> np.ndarray:
 
 
 def simulated_annealing(qubo: QUBO, *, sweeps: int = 1000, reads: int = 16, seed: int = 0,
-                        time_limit: float | None = None) -> Samples:
+                        deadline: float | None = None) -> Samples:
     """Anneal ``reads`` random starts for ``sweeps`` sweeps each; the final states as ``Samples``.
 
-    With a ``time_limit`` a short probe read first times a sweep and ``sweeps`` is lowered so
-    that the reads fit; no new read starts once the limit has passed (at least one runs).
+    The work is fixed by ``sweeps`` and ``reads``, so a seed fixes the result. With a
+    ``deadline`` (a ``time.perf_counter()`` value) a read starts only while one as slow as
+    the slowest so far still fits: the clock then decides how many reads run, and
+    ``Samples.evaluations`` says how many sweeps did. When not even the first read fits (timed
+    by a ``PROBE``-sweep read on a separate random stream), it alone runs, shortened to the
+    sweeps that fit: the only case where the clock changes a read.
 
     >>> q = QUBO(Q=np.array([[-1.0, 2.0], [2.0, -1.0]]), offset=0.0, names=("a", "b"), decode=None)
     >>> s = simulated_annealing(q, sweeps=100, reads=4)
     >>> float(min(q.energies(s.bits)))
     -1.0
     """
-    for what, value in (("sweeps", sweeps), ("reads", reads)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"simulated annealing: {what} must be a positive integer, "
-                             f"got {value!r}")
+    check_positive(sweeps=sweeps, reads=reads)
     Q = np.ascontiguousarray(qubo.Q, dtype=float)
     if not np.all(np.isfinite(Q)):
         raise ValueError("simulated annealing: the QUBO holds NaN or inf")
     rng = np.random.default_rng(seed)
     n = qubo.num_variables
-    start = time.perf_counter()
-    finals = []
-    if time_limit is not None and sweeps > PROBE:
-        # a short probe read times one sweep, so that all reads fit into the time limit
-        finals.append(_anneal(Q, rng.integers(0, 2, size=n).astype(float),
-                              schedule(qubo, PROBE), rng.random((PROBE, n))))
-        per_sweep = (time.perf_counter() - start) / PROBE
-        sweeps = int(min(sweeps, max(PROBE, 0.8 * time_limit / (reads * per_sweep))))
+    if deadline is not None and sweeps > PROBE:
+        began = time.perf_counter()
+        probe = np.random.default_rng(seed + 1)
+        _anneal(Q, probe.integers(0, 2, size=n).astype(float), schedule(qubo, PROBE),
+                probe.random((PROBE, n)))
+        per_sweep = (time.perf_counter() - began) / PROBE
+        if not fits(deadline, per_sweep * sweeps):
+            sweeps = max(PROBE, int(0.8 * (deadline - time.perf_counter()) / per_sweep))
+            reads = 1
     betas = schedule(qubo, sweeps)
+    finals, slowest = [], 0.0
     for _ in range(reads):
+        if finals and not fits(deadline, slowest):
+            break
+        began = time.perf_counter()
         x = rng.integers(0, 2, size=n).astype(float)
         finals.append(_anneal(Q, x, betas, rng.random((sweeps, n))))
-        if time_limit is not None and time.perf_counter() - start >= time_limit:
-            break
-    return unique_samples(np.array(finals, dtype=np.int8),
-                          evaluations=len(finals) * sweeps)
+        slowest = max(slowest, time.perf_counter() - began)
+    return unique_samples(np.array(finals, dtype=np.int8), evaluations=len(finals) * sweeps)
+
+
+def check_positive(**values) -> None:
+    """Raise ``ValueError`` unless every value is a positive integer (``None`` allowed).
+
+    >>> check_positive(sweeps=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: simulated annealing: sweeps must be a positive integer, got 0
+    """
+    for what, value in values.items():
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)
+                                  or value < 1):
+            raise ValueError(f"simulated annealing: {what} must be a positive integer, "
+                             f"got {value!r}")
 
 
 class Annealer:
     """Simulated annealing with the inner-solver interface of ``quantum.variational``.
+
+    Each ``run`` anneals ``rounds`` batches of ``reads`` reads; ``rounds=None`` repeats batches
+    until the deadline it is given (one batch without a deadline). Every batch draws its seed
+    from the annealer's own stream, so the first k batches are the same whatever the clock.
 
     >>> q = QUBO(Q=np.array([[-1.0, 2.0], [2.0, -1.0]]), offset=0.0, names=("a", "b"), decode=None)
     >>> float(min(q.energies(Annealer(sweeps=50, reads=4).run(q).bits)))
@@ -108,9 +132,11 @@ class Annealer:
     name = "sa"
 
     def __init__(self, *, sweeps: int = 1000, reads: int = 16, seed: int = 0,
-                 time_limit: float | None = None):
-        self.sweeps, self.reads, self.time_limit = sweeps, reads, time_limit
+                 rounds: int | None = 1):
+        check_positive(sweeps=sweeps, reads=reads, rounds=rounds)
+        self.sweeps, self.reads, self.rounds = sweeps, reads, rounds
         self.rng = np.random.default_rng(seed)
+        self.batches = 0  # batches annealed so far, over all runs
 
     def check(self, num_qubits: int, what: str = "the encoding") -> None:
         """Annealing keeps a dense Q matrix: refuse beyond ``MAX_VARIABLES`` variables."""
@@ -118,7 +144,23 @@ class Annealer:
             raise ValueError(f"{what} needs {num_qubits} variables; simulated annealing keeps "
                              f"a dense QUBO and handles at most {MAX_VARIABLES}")
 
-    def run(self, qubo: QUBO, initial=None) -> Samples:
+    def run(self, qubo: QUBO, initial=None, deadline: float | None = None) -> Samples:
         """Anneal ``qubo`` (``initial`` is ignored: annealing restarts from random states)."""
-        return simulated_annealing(qubo, sweeps=self.sweeps, reads=self.reads,
-                                   seed=int(self.rng.integers(2**31)), time_limit=self.time_limit)
+        bits, counts, sweeps, done, slowest = [], [], 0, 0, 0.0
+        while True:
+            began = time.perf_counter()
+            samples = simulated_annealing(qubo, sweeps=self.sweeps, reads=self.reads,
+                                          seed=int(self.rng.integers(2**31)), deadline=deadline)
+            slowest = max(slowest, time.perf_counter() - began)
+            bits.append(samples.bits)
+            counts.append(samples.weights * max(samples.evaluations // self.sweeps, 1))
+            sweeps += samples.evaluations
+            done += 1
+            if self.rounds is not None and done >= self.rounds:
+                break
+            if deadline is None and self.rounds is None:
+                break
+            if not fits(deadline, slowest / self.reads):  # a round stops at the deadline
+                break                                      # read by read: one read must fit
+        self.batches += done
+        return unique_samples(np.concatenate(bits), np.concatenate(counts), evaluations=sweeps)

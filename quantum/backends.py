@@ -8,7 +8,6 @@ states: exact probabilities (statevector without shots) or shot frequencies.
 from __future__ import annotations
 
 import numpy as np
-from qiskit import QuantumCircuit, transpile
 
 # Largest qubit counts each backend accepts: a complex128 statevector of 26 qubits is 1 GiB.
 MAX_QUBITS = {"fast": 26, "statevector": 26, "matrix_product_state": 64}
@@ -92,8 +91,9 @@ class AerRunner:
     ([0, 1], [0.0, 1.0])
     """
 
-    def __init__(self, circuit: QuantumCircuit, method: str = "statevector", *,
+    def __init__(self, circuit, method: str = "statevector", *,
                  shots: int | None = None, noise=None, seed: int = 0, threads: int = 1):
+        from qiskit import transpile  # here, so that the qubit limits import without qiskit
         from qiskit_aer import AerSimulator
 
         check_backend(method, allowed=AER_METHODS)

@@ -54,7 +54,7 @@ class ExactMinimiser:
     def check(self, num_qubits: int, what: str = "the encoding") -> None:
         _check_size(num_qubits, what)
 
-    def run(self, qubo: QUBO, initial=None) -> Samples:
+    def run(self, qubo: QUBO, initial=None, deadline: float | None = None) -> Samples:
         energy, bits = minimise_qubo(qubo)
         return Samples(bits=bits[None, :], weights=np.ones(1), value=energy, evaluations=1)
 

@@ -14,7 +14,8 @@ from the previous parameters), and
    f(x_k)`` and ``f(x_k)`` is the best feasible objective: when the inner solve found the
    Lagrangian's minimiser this proves ``x_k`` optimal), on stagnation (neither the best feasible
    objective nor the best dual estimate improved for ``patience`` iterations), or on the
-   iteration/time budget;
+   iteration/time budget (the inner solver gets the deadline and starts no evaluation that
+   cannot finish before it; ``stop`` then says why it stopped);
 4. otherwise updates the multipliers with one of ``quantum.multipliers.METHODS``.
 
 The slack encoding has no multipliers: one inner solve.
@@ -32,6 +33,7 @@ from problems.errors import InfeasibleSolution
 from quantum.encodings import Encoding
 from quantum.multipliers import Cut, DualState, get_update
 from quantum.samples import Samples
+from quantum.timing import OutOfTime
 
 IMPROVEMENT = 1e-6  # relative change that counts as progress (stagnation test)
 
@@ -103,9 +105,16 @@ def solve_lagrangian(encoding: Encoding, inner, *, multipliers: str = "subgradie
     quiet = 0
     stop = "iterations"
     iteration = 0
+    deadline = None if time_limit is None else time.perf_counter() + time_limit
     for iteration in range(1, max_iterations + 1):
         qubo = encoding.qubo(lam, rho)
-        samples = inner.run(qubo, initial=params)
+        try:
+            run = inner.run(qubo, initial=params, deadline=deadline)
+        except OutOfTime as error:
+            stop = f"time limit: {error}"
+            iteration -= 1
+            break
+        samples = run
         params = samples.params
         evaluations += samples.evaluations
         shots += samples.shots

@@ -178,7 +178,8 @@ class PCE:
             raise ValueError(f"{what} has {num_variables} variables; PCE on at most "
                              f"{self.max_qubits} qubits holds {capacity}")
 
-    def run(self, qubo: QUBO, initial: np.ndarray | None = None) -> Samples:
+    def run(self, qubo: QUBO, initial: np.ndarray | None = None,
+            deadline: float | None = None) -> Samples:
         """Train on ``qubo`` (warm-started from ``initial`` when it fits) and decode the signs."""
         m = qubo.num_variables
         self.check(m)

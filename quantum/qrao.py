@@ -62,7 +62,8 @@ class QRAO:
         """Refuse a problem that cannot fit even at the best compression (3 per qubit)."""
         check_qubits("statevector", -(-num_variables // self.max_vars_per_qubit), what)
 
-    def run(self, qubo: QUBO, initial: np.ndarray | None = None) -> Samples:
+    def run(self, qubo: QUBO, initial: np.ndarray | None = None,
+            deadline: float | None = None) -> Samples:
         """Relax, optimise (warm-started from ``initial`` when it fits) and magic-round."""
         from qiskit.circuit.library import efficient_su2
         from qiskit.transpiler.preset_passmanagers import generate_preset_pass_manager

@@ -60,7 +60,7 @@ class UniformSampler:
     def check(self, num_qubits: int, what: str = "the encoding") -> None:
         """Any number of bits can be sampled."""
 
-    def run(self, qubo, initial=None) -> Samples:
+    def run(self, qubo, initial=None, deadline: float | None = None) -> Samples:
         """``shots`` uniform bitstrings over ``qubo``'s variables (``initial`` is ignored)."""
         bits = self.rng.integers(0, 2, size=(self.shots, qubo.num_variables))
         return unique_samples(bits, shots=self.shots)

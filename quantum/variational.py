@@ -12,7 +12,9 @@ it becomes a Hamiltonian, so the same angles mean the same thing for every insta
 
 from __future__ import annotations
 
+import copy
 import math
+import time
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -24,8 +26,10 @@ from quantum.ising import cost_vector, index_to_bits, qubo_to_ising
 from quantum.real_amplitudes import RealAmplitudesSimulator
 from quantum.samples import Samples, unique_samples
 from quantum.simulator import DiagonalQAOA, ProductQAOA
+from quantum.timing import OutOfTime, fits
 
 OPTIMIZERS = ("COBYLA", "Powell")
+PROBE_QUBITS = 16  # larger circuits get their evaluation time extrapolated from one this size
 
 
 def energy_scale(qubo: QUBO) -> float:
@@ -53,32 +57,53 @@ def _check_common(optimizer: str, maxiter: int, alpha: float, final_shots: int) 
 
 
 def _minimise(function, start: np.ndarray, optimizer: str, maxiter: int,
-              warm: bool = False) -> tuple[np.ndarray, int]:
+              warm: bool = False, deadline: float | None = None,
+              first_seconds: float = 0.0) -> tuple[np.ndarray, int]:
     """Minimise ``function`` from ``start``; a warm start searches a smaller initial region.
 
     COBYLA needs at least ``len(start) + 2`` evaluations, so ``maxiter`` is raised to that.
-    Returns the best angles seen and the number of evaluations.
+    With a ``deadline`` an evaluation starts only when it and the final sampling (one more
+    evaluation) fit, judged by the slowest evaluation so far (``first_seconds`` before the
+    first); the optimizer then stops with the best angles seen. Raises ``OutOfTime`` when
+    not even the first evaluation fits. Returns the best angles seen and the evaluations.
     """
     from scipy.optimize import minimize
 
     calls = 0
     best = (math.inf, start)
+    slowest = first_seconds
 
     def counted(theta):
-        nonlocal calls, best
-        calls += 1
+        nonlocal calls, best, slowest
+        if not fits(deadline, 2.0 * slowest):
+            raise _Stop
+        began = time.perf_counter()
         value = function(theta)
+        slowest = max(slowest, time.perf_counter() - began)
+        calls += 1
         if value < best[0]:
             best = (value, np.array(theta, dtype=float))
         return value
 
-    if optimizer == "COBYLA":
-        minimize(counted, start, method="COBYLA", options={
-            "maxiter": max(maxiter, start.size + 2), "rhobeg": 0.1 if warm else 0.3,
-            "tol": 1e-4})
-    else:
-        minimize(counted, start, method="Powell", options={"maxfev": maxiter, "xtol": 1e-3})
+    try:
+        if optimizer == "COBYLA":
+            minimize(counted, start, method="COBYLA", options={
+                "maxiter": max(maxiter, start.size + 2), "rhobeg": 0.1 if warm else 0.3,
+                "tol": 1e-4})
+        else:
+            minimize(counted, start, method="Powell", options={"maxfev": maxiter, "xtol": 1e-3})
+    except _Stop:
+        if calls == 0:
+            if first_seconds == 0.0:
+                raise OutOfTime("the time limit was spent before the first circuit "
+                                "evaluation") from None
+            raise OutOfTime(f"one circuit evaluation takes about {first_seconds:.3g} s; "
+                            "it and the final sampling do not fit before the deadline") from None
     return best[1], calls
+
+
+class _Stop(Exception):
+    """Raised inside the optimizer's objective to end the optimization at the deadline."""
 
 
 def _distribution_value(energies: np.ndarray, probabilities: np.ndarray, alpha: float,
@@ -146,21 +171,54 @@ class _Variational:
     def initial(self, num_parameters: int) -> np.ndarray:
         raise NotImplementedError
 
-    def run(self, qubo: QUBO, initial: np.ndarray | None = None) -> Samples:
+    def run(self, qubo: QUBO, initial: np.ndarray | None = None,
+            deadline: float | None = None) -> Samples:
         """Train on ``qubo`` (warm-started from ``initial`` when it fits) and sample bitstrings.
 
         The one training loop of every backend: ``simulation`` says what is minimised and
-        how the trained state is sampled.
+        how the trained state is sampled. ``deadline`` (a ``time.perf_counter()`` value) stops
+        training early; ``OutOfTime`` is raised, before anything large is built, when not even
+        one evaluation would fit.
         """
-        self.check(qubo.num_variables)
+        n = qubo.num_variables
+        self.check(n)
+        first = self.evaluation_seconds(n) if deadline is not None else 0.0
+        if not fits(deadline, 2.0 * first):
+            raise OutOfTime(f"one evaluation of the {n}-qubit circuit takes about {first:.3g} s "
+                            f"(extrapolated from {PROBE_QUBITS} qubits); it and the final "
+                            "sampling do not fit before the deadline")
         scale = energy_scale(qubo)
         simulation = self.simulation(qubo, scale)
         start = self._start(initial, simulation.num_parameters)
         theta, calls = _minimise(simulation.objective, start, self.optimizer, self.maxiter,
-                                 warm=initial is not None and len(initial) == len(start))
+                                 warm=initial is not None and len(initial) == len(start),
+                                 deadline=deadline, first_seconds=first)
         bits, counts, value, shots = simulation.finish(theta, calls)
         return unique_samples(bits, counts, params=theta, value=value * scale,
                               evaluations=calls + 1, shots=shots)
+
+    def evaluation_seconds(self, num_qubits: int) -> float:
+        """Estimated seconds of one training evaluation on ``num_qubits`` qubits: 0 up to
+        ``PROBE_QUBITS`` (cheap), beyond it a timed evaluation on ``PROBE_QUBITS`` qubits
+        scaled by the state size and the gate count (measured once per solver and size).
+        """
+        if num_qubits <= PROBE_QUBITS:
+            return 0.0
+        cache = self.__dict__.setdefault("_probe_seconds", {})
+        if PROBE_QUBITS not in cache:
+            probe = copy.copy(self)
+            probe.rng = np.random.default_rng(0)  # leaves this solver's random stream alone
+            Q = np.random.default_rng(0).normal(size=(PROBE_QUBITS, PROBE_QUBITS))
+            qubo = QUBO(Q=(Q + Q.T) / 2, offset=0.0, decode=None,
+                        names=tuple(f"p{i}" for i in range(PROBE_QUBITS)))
+            simulation = probe.simulation(qubo, energy_scale(qubo))
+            theta = probe._start(None, simulation.num_parameters)
+            simulation.objective(theta)  # the first call may compile or allocate: time the second
+            began = time.perf_counter()
+            simulation.objective(theta)
+            cache[PROBE_QUBITS] = time.perf_counter() - began
+        growth = 2.0 ** (num_qubits - PROBE_QUBITS) * num_qubits / PROBE_QUBITS
+        return cache[PROBE_QUBITS] * growth
 
     def simulation(self, qubo: QUBO, scale: float) -> _Simulation:
         """The training objective and final sampling of ``qubo / scale`` on Aer."""

@@ -274,9 +274,9 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 def _cmd_methods(args) -> int:
     from solvers import registry
 
-    rows = [(name, ", ".join(spec.types), spec.description)
+    rows = [(name, ", ".join(spec.types), spec.limit or "-", spec.description)
             for name, spec in registry.methods(args.type).items()]
-    print(_table(("method", "problem types", "description"), rows))
+    print(_table(("method", "problem types", "holds at most", "description"), rows))
     return 0
 
 

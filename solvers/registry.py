@@ -2,6 +2,9 @@
 
 Entries are imported lazily, so ``nqco methods`` does not pay for torch or qiskit.
 Every function has the signature ``fn(problem, *, time_limit, seed, **options) -> Answer``.
+A method may declare what it can hold (``MethodSpec.limit``, shown by ``nqco methods``) and a
+function ``need(problem, **options) -> Need`` that says, before anything is built, how much of
+that resource one instance would take; ``solve()`` refuses the instance when it does not fit.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Callable
 PROBLEM_TYPES = ("TSP", "MDKP", "MIS", "QAP", "RobustKnapsack", "BQP", "MaxCut")
 QUADRATIC_TYPES = ("BQP", "MaxCut")
 QUBO_TYPES = ("MDKP", "MIS", "TSP", "QAP", *QUADRATIC_TYPES)  # the quantum encodings' types
+QUBIT_LIMIT = "26 qubits of the chosen encoding (64 on matrix_product_state)"
 
 
 class UnknownMethod(ValueError):
@@ -23,6 +27,32 @@ class UnsupportedProblem(ValueError):
     pass
 
 
+class TooLarge(ValueError):
+    """The instance needs more of a method's limiting resource than the method can hold."""
+
+
+@dataclass(frozen=True)
+class Need:
+    """What one instance would take of the resource that runs out first, and the method's limit.
+
+    >>> n = Need(amount=25, limit=26, unit="qubits", what="the lagrangian encoding of TSP t6")
+    >>> n.fits, n.text()
+    (True, 'the lagrangian encoding of TSP t6 needs 25 qubits; the limit is 26')
+    """
+
+    amount: float
+    limit: float
+    unit: str
+    what: str
+
+    @property
+    def fits(self) -> bool:
+        return self.amount <= self.limit
+
+    def text(self) -> str:
+        return f"{self.what} needs {self.amount:,.10g} {self.unit}; the limit is {self.limit:,.10g}"
+
+
 @dataclass(frozen=True)
 class MethodSpec:
     name: str
@@ -30,17 +60,25 @@ class MethodSpec:
     types: tuple[str, ...]
     description: str
     demo: bool = False  # part of `make demo`
-    max_size: int | dict | None = None  # largest problem.size accepted: any, or per type
-
-    def size_limit(self, problem_type: str) -> int | None:
-        """The largest ``problem.size`` this method accepts for ``problem_type`` (None: any)."""
-        if isinstance(self.max_size, dict):
-            return self.max_size.get(problem_type)
-        return self.max_size
+    limit: str = ""  # what the method can hold, in the unit that runs out (for `nqco methods`)
+    need: str | None = None  # "module:function" (problem, **options) -> Need, checked first
 
     def load(self) -> Callable:
-        module, _, function = self.target.partition(":")
-        return getattr(importlib.import_module(module), function)
+        return _load(self.target)
+
+    def refusal(self, problem, options: dict | None = None) -> str | None:
+        """Why the method cannot hold ``problem`` with ``options`` (``None``: it can)."""
+        if self.need is None:
+            return None
+        need = _load(self.need)(problem, **(options or {}))
+        if need.fits:
+            return None
+        return f"method {self.name!r} cannot hold this instance: {need.text()}"
+
+
+def _load(target: str) -> Callable:
+    module, _, function = target.partition(":")
+    return getattr(importlib.import_module(module), function)
 
 
 _METHODS: dict[str, MethodSpec] = {}
@@ -53,7 +91,9 @@ def register(spec: MethodSpec) -> None:
 for _spec in (
     MethodSpec("ortools", "solvers.algorithms.ortools_baseline:solve_ortools", PROBLEM_TYPES,
                "OR-Tools: routing + guided local search (TSP), CP-SAT (MDKP, MIS, QAP, BQP, "
-               "MaxCut), column-and-constraint generation (RobustKnapsack)", demo=True),
+               "MaxCut), column-and-constraint generation (RobustKnapsack)", demo=True,
+               limit="TSP: 10,000 cities (dense cost matrix); CP-SAT: 10^7 model terms",
+               need="solvers.algorithms.ortools_baseline:ortools_need"),
     MethodSpec("ccg", "solvers.algorithms.ccg:solve_ccg", ("RobustKnapsack",),
                "exact column-and-constraint generation with MathOpt (SCIP)"),
     MethodSpec("neur2ro", "solvers.algorithms.neur2ro:solve_neur2ro", ("RobustKnapsack",),
@@ -61,21 +101,27 @@ for _spec in (
                "final x priced exactly"),
     MethodSpec("milp", "solvers.algorithms.milp:solve_milp", PROBLEM_TYPES,
                "the compiled MILP solved by MathOpt (solver='scip' default, or 'highs'); "
-               "for RobustKnapsack the nominal problem, its x priced exactly"),
+               "for RobustKnapsack the nominal problem, its x priced exactly",
+               limit="TSP 60 cities, QAP 12 facilities (formulation size); else 10^7 variables",
+               need="solvers.algorithms.milp:milp_need"),
     MethodSpec("exact", "solvers.algorithms.exact:solve_exact", PROBLEM_TYPES,
-               "brute-force enumeration for tiny instances (references for tests and quantum)"),
+               "brute-force enumeration for tiny instances (references for tests and quantum)",
+               limit="size 10 (TSP), 9 (QAP), 18 (MDKP, MIS): every candidate enumerated",
+               need="solvers.algorithms.exact:exact_need"),
     MethodSpec("qaoa", "solvers.algorithms.quantum:solve_qaoa", QUBO_TYPES,
                "QAOA in a slack-free Lagrangian multiplier loop (fast torch simulator or Aer)",
-               max_size=24),
+               limit=QUBIT_LIMIT, need="solvers.algorithms.quantum:qaoa_qubits"),
     MethodSpec("vqe", "solvers.algorithms.quantum:solve_vqe", QUBO_TYPES,
                "VQE (EfficientSU2/RealAmplitudes on Aer) in a Lagrangian multiplier loop",
-               max_size=24),
+               limit=QUBIT_LIMIT, need="solvers.algorithms.quantum:vqe_qubits"),
     MethodSpec("cvar-vqe", "solvers.algorithms.quantum:solve_cvar_vqe",
                QUBO_TYPES,
-               "CVaR-VQE (alpha-tail energy) on Aer in a Lagrangian multiplier loop", max_size=24),
+               "CVaR-VQE (alpha-tail energy) on Aer in a Lagrangian multiplier loop",
+               limit=QUBIT_LIMIT, need="solvers.algorithms.quantum:vqe_qubits"),
     MethodSpec("sa", "solvers.algorithms.quantum:solve_sa", QUBO_TYPES,
                "simulated annealing on the problem's QUBO (slack) or the Lagrangian QUBOs",
-               demo=True, max_size={"TSP": 40}),
+               demo=True, limit="5,000 QUBO variables of the encoding (dense matrix)",
+               need="solvers.algorithms.quantum:variables_needed"),
     MethodSpec("shrink-qaoa", "solvers.algorithms.compression:solve_shrink_qaoa",
                ("MDKP", "MIS", "QAP", "MaxCut"),
                "adaptive shrinking (exact merges of correlated bits) to max_qubits, QAOA in the "
@@ -94,9 +140,12 @@ for _spec in (
                "torch statevector, repaired and locally searched"),
     MethodSpec("udc", "solvers.algorithms.udc:solve_udc", ("TSP",),
                "GNN divide-and-conquer: learned dividing, learned sub-path conquering, reunion",
-               demo=True),
+               demo=True, limit="2,000,000 cities with coordinates",
+               need="solvers.algorithms.udc:udc_need"),
     MethodSpec("mcts", "solvers.algorithms.mcts:solve_mcts", ("TSP",),
-               "heatmap-guided Monte Carlo tree search over k-opt moves", demo=True),
+               "heatmap-guided Monte Carlo tree search over k-opt moves", demo=True,
+               limit="2,000,000 cities; 5,000 without coordinates (dense matrix)",
+               need="solvers.algorithms.mcts:mcts_need"),
     MethodSpec("tabu", "solvers.algorithms.tabu:solve_tabu", QUADRATIC_TYPES,
                "one-flip tabu search with an elite pool (numba); constrained BQPs on their "
                "penalty QUBO"),

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import inspect
 import math
-import time
+
+import numpy as np
 
 from problems.errors import InfeasibleSolution
 from solvers import registry
+from solvers.deadline import Deadline
 from solvers.result import Answer, Result
+from solvers.threads import available_threads
+
+MIN_TIME_LIMIT = 1e-3  # what a method is given when set-up already spent the whole limit
 
 
 def solve(problem, method: str, *, time_limit: float | None = None, seed: int = 0,
@@ -19,35 +24,64 @@ def solve(problem, method: str, *, time_limit: float | None = None, seed: int = 
     solution is checked by ``problem.check``: no method can report a value the
     problem does not confirm.
 
+    One clock covers the whole call (``solvers.deadline.Deadline``): the method's imports
+    and set-up count, the method is called with ``time_limit`` set to the time left, and
+    ``Result.time_s`` is the call's wall time, set-up in ``info["setup_s"]``; a method that
+    returns after the limit is recorded (``info["overran_s"]``). The seed is validated here
+    and mapped into ``0 .. 2^31 - 1``, the range every library takes (``method_seed``).
+
     >>> from problems import MIS
     >>> r = solve(MIS.random(8, p=0.3, seed=1), "exact")
     >>> r.feasible and r.status == "optimal"
     True
     """
+    deadline = Deadline(time_limit)
     spec = registry.get(method)
     kind = type(problem).__name__
     if kind not in spec.types:
         able = ", ".join(registry.methods(kind)) or "none"
         raise registry.UnsupportedProblem(
             f"method {method!r} does not support {kind}; methods that do: {able}")
-    limit = spec.size_limit(kind)
-    if limit is not None and problem.size > limit:
-        raise ValueError(f"method {method!r} handles {kind} up to size {limit}, "
-                         f"this instance has size {problem.size}")
-    if time_limit is not None and not (isinstance(time_limit, (int, float))
-                                       and math.isfinite(time_limit) and time_limit > 0):
-        raise ValueError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    given_seed = method_seed(seed)
     function = spec.load()
-    _check_options(method, function, options)
-
-    start = time.perf_counter()
-    answer = function(problem, time_limit=time_limit, seed=seed, **options)
-    elapsed = time.perf_counter() - start
+    _check_options(method, function, options, problem)
+    refusal = spec.refusal(problem, options)
+    if refusal is not None:
+        raise registry.TooLarge(refusal)
+    setup = deadline.elapsed()
+    left = None if deadline.limit is None else max(deadline.remaining(), MIN_TIME_LIMIT)
+    answer = function(problem, time_limit=left, seed=given_seed, **options)
+    elapsed = deadline.elapsed()
     if not isinstance(answer, Answer):
         raise TypeError(f"method {method!r} returned {type(answer).__name__}, expected Answer")
+    info = dict(answer.info, setup_s=setup, threads=available_threads())
+    if given_seed != seed:
+        info["method_seed"] = given_seed
+    if deadline.limit is not None and elapsed > deadline.limit:
+        info["overran_s"] = elapsed - deadline.limit
+    shifted = tuple((t + setup, v) for t, v in answer.trace)
+    answer = Answer(solution=answer.solution, status=answer.status, trace=shifted, info=info)
     return verify(problem, answer, method=method, seed=seed, time_s=elapsed)
+
+
+def method_seed(seed) -> int:
+    """The seed a method receives: ``seed`` itself below 2^31, else a hash of it below 2^31.
+
+    CP-SAT, SCIP and Aer take 31- or 32-bit seeds; mapping once here keeps every method in range.
+
+    >>> method_seed(7), method_seed(2**40) == method_seed(2**40) < 2**31
+    (7, True)
+    >>> method_seed(-1)
+    Traceback (most recent call last):
+    ...
+    ValueError: seed must be a non-negative integer, got -1
+    """
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    seed = int(seed)
+    if seed < 2**31:
+        return seed
+    return int(np.random.SeedSequence(seed).generate_state(1, dtype=np.uint32)[0] >> 1)
 
 
 def verify(problem, answer: Answer, *, method: str, seed: int, time_s: float) -> Result:
@@ -79,7 +113,10 @@ def verify(problem, answer: Answer, *, method: str, seed: int, time_s: float) ->
                   trace=trace, **common)
 
 
-def _check_options(method: str, function, options: dict) -> None:
+def _check_options(method: str, function, options: dict, problem) -> None:
+    """Unknown options are refused with the same ``ValueError`` for every method; a method
+    that dispatches by problem type names its target through a ``resolve`` attribute."""
+    function = getattr(function, "resolve", lambda _: function)(problem)
     parameters = inspect.signature(function).parameters
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
         return

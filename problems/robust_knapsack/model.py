@@ -35,7 +35,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from problems.checks import binary_vector
+from problems.checks import best_known_value, binary_vector
 from problems.compiled import MILP, QUBO
 from problems.errors import ProblemFormatError
 
@@ -100,8 +100,7 @@ class RobustKnapsack:
         if not 0 <= self.budget <= n:
             raise ProblemFormatError(f"uncertainty budget Γ = {self.budget:g} must lie in "
                                      f"[0, n] = [0, {n}]")
-        if self.best_known is not None:
-            object.__setattr__(self, "best_known", _scalar(self.best_known, "best_known"))
+        object.__setattr__(self, "best_known", best_known_value(self.best_known))
         object.__setattr__(self, "best_known_proven", bool(self.best_known_proven))
 
     @property

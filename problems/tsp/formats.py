@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from problems.errors import InfeasibleSolution, ProblemFormatError, require_finite
-from problems.parsing import (NumberedLines, format_number, is_number, parse_float, parse_int,
-                              text_lines)
+from problems.parsing import (NumberedLines, declared_count, format_number, is_number,
+                              parse_float, parse_int, text_lines)
 from problems.tsp.model import EDGE_WEIGHT_TYPES, TSP
 
 EXPLICIT_FORMATS = ("FULL_MATRIX", "UPPER_ROW", "LOWER_ROW", "UPPER_DIAG_ROW", "LOWER_DIAG_ROW",
@@ -213,7 +213,8 @@ def _read_tsplib(path: Path) -> TSP:
         else:
             header[key] = (value, lineno)
             if key == "DIMENSION":
-                n = _dimension(value, path, lineno)
+                n = declared_count(_dimension(value, path, lineno), "DIMENSION",
+                                   held=lines.tokens + 1, path=path, line=lineno)
                 if n < 3:
                     raise ProblemFormatError(f"DIMENSION must be at least 3, got {n}",
                                              path=path, line=lineno)
@@ -337,7 +338,7 @@ def write_tour(path: str | Path, tour, name: str) -> None:
 # --------------------------------------------------------------------- test-set files
 def _test_set_line(path: Path, index: int) -> tuple[int, str]:
     seen = 0
-    with open(path, encoding="utf-8", errors="replace") as handle:
+    with open(path, encoding="utf-8-sig", errors="replace") as handle:
         for lineno, raw in enumerate(handle, start=1):
             if raw.strip():
                 if seen == index:
@@ -358,6 +359,9 @@ def _read_test_set(path: Path, index: int) -> TSP:
         raise ProblemFormatError(f"odd number of coordinates ({split}) before 'output': "
                                  f"expected x y pairs", path=path, line=lineno)
     n = split // 2
+    if n < 3:
+        raise ProblemFormatError(f"a TSP needs at least 3 cities, this line has {n}", path=path,
+                                 line=lineno)
     try:
         coords = np.array(tokens[:split], dtype=float).reshape(n, 2)
     except ValueError:
@@ -395,7 +399,7 @@ def _first_line_has_output(path: Path, head: str) -> bool:
     if not tokens or not is_number(tokens[0], finite=False):
         return False
     if "\n" not in head and len(head) >= 4096:
-        with open(path, encoding="utf-8", errors="replace") as handle:
+        with open(path, encoding="utf-8-sig", errors="replace") as handle:
             tokens = handle.readline().split()
     return "output" in tokens
 

@@ -20,14 +20,13 @@ file formats live in the sibling modules; the methods here hand over to them.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
 
-from problems.checks import PermutationWords, permutation_vector
+from problems.checks import PermutationWords, best_known_value, permutation_vector
 from problems.compiled import MILP, QUBO
 from problems.errors import ProblemFormatError, require_finite
 
@@ -120,12 +119,7 @@ class TSP:
             n = len(coords)
         if n < 3:
             raise ProblemFormatError(f"a TSP needs at least 3 cities, got {n}")
-        if self.best_known is not None:
-            if not (isinstance(self.best_known, (int, float, np.number))
-                    and math.isfinite(self.best_known)):
-                raise ProblemFormatError(f"best_known must be a finite number or None, "
-                                         f"got {self.best_known!r}")
-            object.__setattr__(self, "best_known", float(self.best_known))
+        object.__setattr__(self, "best_known", best_known_value(self.best_known))
 
     @property
     def size(self) -> int:

@@ -198,11 +198,11 @@ class Budgeted:
     def check(self, num_qubits: int, what: str = "the encoding") -> None:
         self.inner.check(num_qubits, what)
 
-    def run(self, qubo, initial=None):
+    def run(self, qubo, initial=None, deadline: float | None = None):
         now = time.perf_counter()
         if self.last is not None and now + self.last_seconds > self.deadline:
             return replace(self.last, evaluations=0, shots=0)
-        self.last = self.inner.run(qubo, initial)
+        self.last = self.inner.run(qubo, initial, deadline=deadline)
         self.last_seconds = time.perf_counter() - now
         return self.last
 
@@ -213,9 +213,8 @@ def _control(control, shots: int, seed: int, time_limit, max_iterations: int):
         raise ValueError(f"unknown control {control!r}; choose one of {CONTROLS}")
     if control == "uniform":
         return UniformSampler(shots=shots, seed=seed)
-    if control == "sa":
-        share = None if time_limit is None else 0.8 * time_limit / max_iterations
-        return Annealer(seed=seed, time_limit=share)
+    if control == "sa":  # one round of reads per iteration, each read within the deadline
+        return Annealer(seed=seed)
     if control == "random-parameters":
         raise ValueError("control 'random-parameters' applies to pce only")
     return None

@@ -7,6 +7,9 @@ callback, and reports ``status="optimal"`` only when CP-SAT proves it. CP-SAT ne
 coefficients: real data are scaled by a power of ten when that is exact, otherwise rounded
 (conservatively for constraints) and the answer is never called optimal. QAP wraps CP-SAT in a
 numpy tabu search, which supplies its hint and, beyond small instances, the answer.
+With several workers and a time limit CP-SAT's answer varies run to run; ``deterministic=True``
+makes it repeatable (one worker, a deterministic-time limit; see ``_solver``). QAP's tabu
+search stops by the clock either way.
 """
 
 from __future__ import annotations
@@ -32,10 +35,11 @@ QAP_PRODUCT_MAX_TERMS = 20_000  # product booleans up to which "auto" runs CP-SA
 QAP_CP_SAT_PARAMETERS = {"cp_model_probing_level": 0,  # probing costs seconds, fixes little
                          "keep_all_feasible_solutions_in_presolve": True}  # keeps the hint
 CLIQUE_COVER_WORK = 5_000_000
+DETERMINISTIC_SHARE = 0.5  # of the time left, as CP-SAT's deterministic-time limit
 
 
 def solve_mdkp_cpsat(problem, *, time_limit: float | None = None, seed: int = 0,
-                     num_workers: int | None = None) -> Answer:
+                     num_workers: int | None = None, deterministic: bool = False) -> Answer:
     """Binary x per item, one linear row per capacity, maximise profit.
 
     Real-valued data are scaled by the smallest power of ten that makes them integers
@@ -60,11 +64,11 @@ def solve_mdkp_cpsat(problem, *, time_limit: float | None = None, seed: int = 0,
     model.maximize(cp_model.LinearExpr.weighted_sum(x, profits.tolist()))
     exact &= profits_exact
     return _run(model, problem, x, _bits, scale, start, deadline, seed, num_workers, exact,
-                {"profit_scale": scale, "exact_integer_model": exact})
+                {"profit_scale": scale, "exact_integer_model": exact}, deterministic)
 
 
 def solve_mis_cpsat(problem, *, time_limit: float | None = None, seed: int = 0,
-                    num_workers: int | None = None) -> Answer:
+                    num_workers: int | None = None, deterministic: bool = False) -> Answer:
     """Binary x per node, ``AddAtMostOne`` per clique of a greedy edge clique cover, maximise
     the number of nodes.
 
@@ -82,11 +86,12 @@ def solve_mis_cpsat(problem, *, time_limit: float | None = None, seed: int = 0,
     for clique in edge_clique_cover(problem.size, problem.edges.tolist()):
         model.add_at_most_one([x[v] for v in clique])
     model.maximize(cp_model.LinearExpr.sum(x))
-    return _run(model, problem, x, _bits, 1, start, deadline, seed, num_workers, True, {})
+    return _run(model, problem, x, _bits, 1, start, deadline, seed, num_workers, True, {},
+                deterministic)
 
 
 def solve_bqp_cpsat(problem, *, time_limit: float | None = None, seed: int = 0,
-                    num_workers: int | None = None) -> Answer:
+                    num_workers: int | None = None, deterministic: bool = False) -> Answer:
     """Binary x per variable and one boolean ``y = x_i x_j`` per product
     (``AddMultiplicationEquality``, exact on every solution), the BQP's rows as linear
     constraints; a MaxCut through its BQP view (``problem.bqp``).
@@ -126,11 +131,12 @@ def solve_bqp_cpsat(problem, *, time_limit: float | None = None, seed: int = 0,
         model.minimize(objective)
     return _run(model, problem, x, _bits, scale, start, deadline, seed, num_workers, exact,
                 {"objective_scale": scale, "exact_integer_model": exact,
-                 "product_booleans": len(products)})
+                 "product_booleans": len(products)}, deterministic)
 
 
 def solve_qap_cpsat(problem, *, time_limit: float | None = None, seed: int = 0,
-                    num_workers: int | None = None, model: str = "auto") -> Answer:
+                    num_workers: int | None = None, model: str = "auto",
+                    deterministic: bool = False) -> Answer:
     """Tabu search, CP-SAT from its best permutation, tabu search again; best verified wins.
 
     1. From a constructive start (facilities by total flow onto locations by total distance),
@@ -199,7 +205,8 @@ def solve_qap_cpsat(problem, *, time_limit: float | None = None, seed: int = 0,
         if built is None:
             info["cp_sat"] = "not run: its time passed while building the model"
         else:
-            answer = _qap_cp_sat(*built, problem, scale, start, cp_end, seed, num_workers)
+            answer = _qap_cp_sat(*built, problem, scale, start, cp_end, seed, num_workers,
+                                 deterministic)
             cp_claimed = answer.info.pop("objective", None)
             info.update(answer.info)
             trace += answer.trace
@@ -321,13 +328,11 @@ def _qap_element_model(flow, dist, hint, deadline):
     return cp, x
 
 
-def _qap_cp_sat(cp, x, problem, scale, start, deadline, seed, num_workers) -> Answer:
+def _qap_cp_sat(cp, x, problem, scale, start, deadline, seed, num_workers,
+                deterministic) -> Answer:
     """Solve until ``deadline``; the answer's solution is None when CP-SAT found none."""
     n = len(x)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(deadline - time.perf_counter(), 0.01)
-    solver.parameters.num_workers = int(num_workers or available_threads())
-    solver.parameters.random_seed = int(seed)
+    solver = _solver(deadline, seed, num_workers, deterministic)
     for name, value in QAP_CP_SAT_PARAMETERS.items():
         setattr(solver.parameters, name, value)
     variables = [x[i][k] for i in range(n) for k in range(n)]
@@ -339,8 +344,7 @@ def _qap_cp_sat(cp, x, problem, scale, start, deadline, seed, num_workers) -> An
     status = solver.solve(cp, trace)
     if status == cp_model.MODEL_INVALID:
         raise RuntimeError(f"CP-SAT rejected the model of {problem.name}: {cp.validate()}")
-    info = {"cp_sat_status": solver.status_name(status), "wall_time": solver.wall_time,
-            "num_workers": solver.parameters.num_workers}
+    info = {"cp_sat_status": solver.status_name(status), **_stop_info(solver, status)}
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return Answer(solution=None, info=info)
     info["bound"] = solver.best_objective_bound / scale
@@ -555,21 +559,53 @@ def _clock(time_limit: float | None) -> tuple[float, float]:
     return start, start + float(time_limit or DEFAULT_TIME_LIMIT)
 
 
-def _run(model, problem, variables, decode, scale, start, deadline, seed, num_workers,
-         exact, info, probing: bool = True) -> Answer:
-    """Solve until ``deadline``; trace times count from ``start``."""
+def _solver(deadline: float, seed: int, num_workers: int | None,
+            deterministic: bool) -> cp_model.CpSolver:
+    """A CP-SAT solver limited to ``deadline``; ``deterministic`` makes runs repeatable.
+
+    Repeatable means: one worker (or several interleaved, when ``num_workers`` is given) and a
+    deterministic-time limit of ``DETERMINISTIC_SHARE`` of the time left, which stops the search
+    before the wall-clock limit unless the machine is much slower than CP-SAT's calibration
+    (``info["stopped_by"]`` then says ``"wall clock"``: that run is not repeatable).
+    """
+    if not isinstance(deterministic, bool):
+        raise ValueError(f"deterministic must be True or False, got {deterministic!r}")
+    left = max(deadline - time.perf_counter(), 0.01)
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(deadline - time.perf_counter(), 0.01)
-    solver.parameters.num_workers = int(num_workers or available_threads())
+    solver.parameters.max_time_in_seconds = left
     solver.parameters.random_seed = int(seed)
+    if deterministic:
+        solver.parameters.num_workers = int(num_workers or 1)
+        solver.parameters.interleave_search = solver.parameters.num_workers > 1
+        solver.parameters.max_deterministic_time = DETERMINISTIC_SHARE * left
+    else:
+        solver.parameters.num_workers = int(num_workers or available_threads())
+    return solver
+
+
+def _stop_info(solver: cp_model.CpSolver, status) -> dict:
+    """Workers, wall and deterministic time, and which limit ended a search that was not
+    finished (``"deterministic time"`` is repeatable, ``"wall clock"`` is not)."""
+    info = {"wall_time": solver.wall_time, "num_workers": solver.parameters.num_workers,
+            "deterministic_time": solver.deterministic_time}
+    limit = solver.parameters.max_deterministic_time
+    if status not in (cp_model.OPTIMAL, cp_model.INFEASIBLE):
+        spent_all = solver.deterministic_time >= 0.99 * limit
+        info["stopped_by"] = "deterministic time" if spent_all else "wall clock"
+    return info
+
+
+def _run(model, problem, variables, decode, scale, start, deadline, seed, num_workers,
+         exact, info, deterministic: bool = False, probing: bool = True) -> Answer:
+    """Solve until ``deadline``; trace times count from ``start``."""
+    solver = _solver(deadline, seed, num_workers, deterministic)
     if not probing:
         solver.parameters.cp_model_probing_level = 0
     trace = _Trace(problem, variables, decode, start)
     status = solver.solve(model, trace)
     if status == cp_model.MODEL_INVALID:
         raise RuntimeError(f"CP-SAT rejected the model of {problem.name}: {model.validate()}")
-    info = dict(info, cp_sat_status=solver.status_name(status), wall_time=solver.wall_time,
-                num_workers=solver.parameters.num_workers)
+    info = dict(info, cp_sat_status=solver.status_name(status), **_stop_info(solver, status))
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return Answer(solution=None, status="feasible", info=info)
     solution = decode([solver.value(v) for v in variables])

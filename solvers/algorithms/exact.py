@@ -14,6 +14,7 @@ import time
 import numpy as np
 
 from problems.errors import InfeasibleSolution
+from solvers.registry import Need
 from solvers.result import Answer
 
 # Largest size per problem type that enumerates in seconds.
@@ -23,6 +24,18 @@ LIMITS = {"TSP": 10, "QAP": 9, "MDKP": 18, "MIS": 18, "RobustKnapsack": 10, "BQP
 
 class TooLargeForExact(ValueError):
     pass
+
+
+def exact_need(problem, **options) -> Need:
+    """Size against the largest that enumerates in seconds (``LIMITS``).
+
+    >>> from problems import MIS
+    >>> exact_need(MIS.random(30, seed=0)).fits
+    False
+    """
+    kind = type(problem).__name__
+    return Need(amount=problem.size, limit=LIMITS.get(kind, 12), unit="size (2^size or size! "
+                "candidates enumerated)", what=f"{kind} {problem.name}")
 
 
 def _candidates(problem):

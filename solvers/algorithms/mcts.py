@@ -42,10 +42,12 @@ from solvers.algorithms.local_search import (GEO, MATRIX, Candidates, Journal, M
 from solvers.algorithms.mcts_kernels import (ACTIONS, BEST, CURRENT, FIRST, IMPROVEMENTS, KICK,
                                              ROUNDS, SAMPLE, Memory, Sampling, Settings, State,
                                              advance, reverse_index)
+from solvers.registry import Need
 from solvers.result import Answer
 
 RESTARTS = ("kick", "sample")
 _CHUNK_SECONDS = 0.02  # target duration of one compiled chunk (time-limit granularity)
+MAX_CITIES = 2_000_000  # O(N·k) memory for instances with coordinates
 
 
 def solve_mcts(problem, *, time_limit: float | None = None, seed: int = 0,
@@ -125,6 +127,13 @@ def solve_mcts(problem, *, time_limit: float | None = None, seed: int = 0,
     if heatmap == "softdist":
         info["tau"] = heatmaps.SOFTDIST_TAU if tau is None else tau
     return Answer(run.tour, status="feasible", trace=tuple(run.trace), info=info)
+
+
+def mcts_need(problem, **options) -> Need:
+    """Cities against ``MAX_CITIES``, or against ``DENSE_LIMIT`` without coordinates."""
+    dense = getattr(problem, "coords", None) is None
+    return Need(problem.size, DENSE_LIMIT if dense else MAX_CITIES,
+                "cities" + (" (a dense distance matrix)" if dense else ""), f"TSP {problem.name}")
 
 
 @dataclass(frozen=True)

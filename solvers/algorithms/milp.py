@@ -13,12 +13,34 @@ import numpy as np
 from ortools.math_opt.python import mathopt
 
 from problems.compiled import MILP
+from problems.qap import MILP_MAX_SIZE as QAP_MILP_LIMIT
+from problems.tsp.formulations import MILP_LIMIT as TSP_MILP_LIMIT
+from solvers.registry import Need
 from solvers.result import Answer
 from solvers.threads import available_threads
 
 SOLVERS = {"scip": mathopt.SolverType.GSCIP, "highs": mathopt.SolverType.HIGHS,
            "cp-sat": mathopt.SolverType.CP_SAT}
 DEFAULT_TIME_LIMIT = 60.0
+MAX_VARIABLES = 10_000_000  # of the compiled MILP, counted before it is built
+
+
+def milp_need(problem, **options) -> Need:
+    """Size against the largest the problem's ``to_milp`` builds (TSP: MTZ up to 60 cities,
+    QAP: Adams–Johnson up to n = 12), else variables of the compiled MILP against
+    ``MAX_VARIABLES``; nothing is built.
+
+    >>> from problems import QAP
+    >>> milp_need(QAP.random(20, seed=0)).text()
+    'QAP qap-rand-n20-s0 needs 20 facilities; the limit is 12'
+    """
+    kind, n = type(problem).__name__, problem.size
+    what = f"{kind} {problem.name}"
+    if kind == "TSP":
+        return Need(n, TSP_MILP_LIMIT, "cities (MTZ formulation)", what)
+    if kind == "QAP":
+        return Need(n, QAP_MILP_LIMIT, "facilities", what)
+    return Need(n, MAX_VARIABLES, "MILP variables", what)
 
 
 def build_model(milp: MILP) -> tuple[mathopt.Model, list]:

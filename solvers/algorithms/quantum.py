@@ -1,5 +1,8 @@
 """Registered methods ``qaoa``, ``vqe``, ``cvar-vqe`` and the classical reference ``sa``.
 
+Qiskit and torch are imported only by the circuit methods, so that ``sa`` (whose imports
+count against its time limit) starts in a fraction of a second.
+
 Each builds an encoding (``quantum.encodings``: slack-free ``"lagrangian"`` or the problem's
 ``"slack"`` QUBO), checks the qubit count against the backend before simulating anything, runs
 the multiplier loop (``quantum.lagrangian``) around its inner solver and reports the best
@@ -13,12 +16,14 @@ feasible solution found. ``status`` is always ``"feasible"``: sampling proves no
 
 from __future__ import annotations
 
-from quantum.annealing import Annealer
-from quantum.circuits import circuit_stats
+import time
+
+from quantum.annealing import MAX_VARIABLES, Annealer
+from quantum.backends import MAX_QUBITS, check_backend
 from quantum.encodings import count_problem_bits, make_encoding
 from quantum.lagrangian import solve_lagrangian
 from quantum.multipliers import get_update
-from quantum.variational import QAOA, VQE
+from solvers.registry import Need
 from solvers.result import Answer
 
 
@@ -36,6 +41,8 @@ def solve_qaoa(problem, *, time_limit: float | None = None, seed: int = 0,
     >>> r.feasible, r.info["qubits"], r.info["slack_bits"]
     (True, 8, 0)
     """
+    from quantum.variational import QAOA
+
     inner = QAOA(reps=reps, alpha=alpha, optimizer=optimizer, maxiter=maxiter, backend=backend,
                  shots=shots, final_shots=final_shots, noise=noise, seed=seed)
     return _run(problem, inner, encoding=encoding, multipliers=multipliers, penalty=penalty,
@@ -58,6 +65,8 @@ def solve_vqe(problem, *, time_limit: float | None = None, seed: int = 0,
     >>> r.feasible, r.info["two_qubit_gates"] > 0
     (True, True)
     """
+    from quantum.variational import VQE
+
     inner = VQE(ansatz=ansatz, reps=reps, alpha=alpha, optimizer=optimizer, maxiter=maxiter,
                 backend=backend, shots=shots, final_shots=final_shots, noise=noise, seed=seed)
     return _run(problem, inner, encoding=encoding, multipliers=multipliers, penalty=penalty,
@@ -91,35 +100,87 @@ def solve_cvar_vqe(problem, *, time_limit: float | None = None, seed: int = 0,
 
 def solve_sa(problem, *, time_limit: float | None = None, seed: int = 0,
              encoding: str = "slack", multipliers: str = "subgradient", sweeps: int = 1000,
-             reads: int = 16, max_iterations: int = 20, patience: int = 5,
-             penalty: float | None = None) -> Answer:
+             reads: int = 16, rounds: int | None = None, max_iterations: int = 20,
+             patience: int = 5, penalty: float | None = None) -> Answer:
     """Simulated annealing on the same QUBOs (``slack`` by default: the problem's own QUBO).
 
-    ``time_limit`` (default 10 s) bounds the whole run; with ``encoding="lagrangian"`` each
-    multiplier iteration gets an equal share.
+    The work is counted, never probed from the clock: a round is ``reads`` reads of ``sweeps``
+    sweeps. On the slack QUBO, without a time limit ``rounds`` rounds run (default 1), so a
+    seed fixes the answer; with a time limit rounds repeat until the limit (or until
+    ``rounds``), and ``info["rounds"]`` says how many the clock allowed. With
+    ``encoding="lagrangian"`` every multiplier iteration runs ``rounds`` rounds (default 1)
+    and the loop's own rules stop it (``info["stop"]``).
 
     >>> from problems import MIS
     >>> from solvers import solve
     >>> solve(MIS.random(30, p=0.1, seed=0), "sa", seed=0).feasible
     True
     """
-    budget = 10.0 if time_limit is None else float(time_limit)
-    share = budget if encoding == "slack" else budget / max_iterations
-    inner = Annealer(sweeps=sweeps, reads=reads, seed=seed, time_limit=share)
-    return _run(problem, inner, encoding=encoding, multipliers=multipliers, penalty=penalty,
-                time_limit=budget, max_iterations=max_iterations, patience=patience,
-                extra={"sweeps": sweeps, "reads": reads}, circuit=False)
+    anytime = encoding == "slack" and time_limit is not None
+    inner = Annealer(sweeps=sweeps, reads=reads, seed=seed,
+                     rounds=rounds if anytime or rounds is not None else 1)
+    answer = _run(problem, inner, encoding=encoding, multipliers=multipliers, penalty=penalty,
+                  time_limit=time_limit, max_iterations=max_iterations, patience=patience,
+                  extra={"sweeps": sweeps, "reads": reads}, circuit=False)
+    answer.info["rounds"] = inner.batches
+    if anytime:
+        answer.info["stop"] = "rounds" if rounds is not None and inner.batches >= rounds \
+            else "time limit"
+    return answer
+
+
+def qaoa_qubits(problem, *, encoding: str = "lagrangian", backend: str = "fast",
+                **options) -> Need:
+    """Qubits of the chosen encoding against the chosen backend's limit (nothing simulated).
+
+    >>> from problems import TSP
+    >>> need = qaoa_qubits(TSP.random(7, seed=0))
+    >>> need.amount, need.fits
+    (36, False)
+    """
+    return _qubits(problem, encoding, backend)
+
+
+def vqe_qubits(problem, *, encoding: str = "lagrangian", backend: str = "statevector",
+               **options) -> Need:
+    """``qaoa_qubits`` with VQE's default backend (Aer statevector)."""
+    return _qubits(problem, encoding, backend)
+
+
+def _qubits(problem, encoding: str, backend: str) -> Need:
+    check_backend(backend)
+    return Need(_encoding_size(problem, encoding, MAX_QUBITS[backend]), MAX_QUBITS[backend],
+                f"qubits (backend {backend!r})",
+                f"the {encoding} encoding of {type(problem).__name__} {problem.name}")
+
+
+def variables_needed(problem, *, encoding: str = "slack", **options) -> Need:
+    """QUBO variables of the chosen encoding against the annealer's dense-matrix limit."""
+    return Need(_encoding_size(problem, encoding, MAX_VARIABLES), MAX_VARIABLES,
+                "QUBO variables (a dense matrix)",
+                f"the {encoding} encoding of {type(problem).__name__} {problem.name}")
+
+
+def _encoding_size(problem, encoding: str, limit: int) -> int:
+    """Variables of the encoding; only MDKP's slack QUBO has more than the problem's bits (its
+    slack bits), and it is built only when the problem bits fit."""
+    bits = count_problem_bits(problem)
+    if encoding == "lagrangian" or bits > limit or type(problem).__name__ != "MDKP":
+        return bits
+    return make_encoding(problem, encoding).num_qubits
 
 
 def _run(problem, inner, *, encoding, multipliers, penalty, time_limit, max_iterations,
          patience, extra: dict, circuit: bool = True) -> Answer:
+    start = time.perf_counter()
     get_update(multipliers)
     what = f"{type(problem).__name__} {problem.name}"
     inner.check(count_problem_bits(problem), f"{what} (its own bits, before any slack)")
     enc = make_encoding(problem, encoding, penalty=penalty)
     inner.check(enc.num_qubits, f"the {encoding} encoding of {what}")
+    left = None if time_limit is None else max(time_limit - (time.perf_counter() - start), 1e-3)
     out = solve_lagrangian(enc, inner, multipliers=multipliers, max_iterations=max_iterations,
-                           patience=patience, time_limit=time_limit)
+                           patience=patience, time_limit=left)
     info = {"encoding": encoding, "multipliers": multipliers if enc.num_multipliers else None,
             "qubits": enc.num_qubits, "slack_bits": enc.slack_bits, "shots": out.shots,
             "circuit_evaluations": out.evaluations, "iterations": out.iterations,
@@ -127,7 +188,9 @@ def _run(problem, inner, *, encoding, multipliers, penalty, time_limit, max_iter
             "p_feasible": sum(mass for _, mass in out.final_feasible_mass),
             "final_feasible_mass": [list(pair) for pair in out.final_feasible_mass[:10]],
             "multiplier_history": list(out.history), **extra}
-    if circuit:
+    if circuit and out.iterations:
+        from quantum.circuits import circuit_stats
+
         info.update(circuit_stats(inner.circuit(enc.qubo(out.multipliers, out.rho))))
     if out.solution is not None:
         info["claimed_objective"] = out.objective

@@ -17,7 +17,10 @@ import numpy as np
 from learned import udc
 from learned.candidates import knn
 from solvers.algorithms.local_search import Metric, two_opt_or_opt
+from solvers.registry import Need
 from solvers.result import Answer
+
+MAX_CITIES = 2_000_000  # O(N·k) memory; the largest public instances have about 10^5 cities
 
 
 def solve_udc(problem, *, time_limit: float | None = None, seed: int = 0,
@@ -80,12 +83,17 @@ def solve_udc(problem, *, time_limit: float | None = None, seed: int = 0,
                                     samples=samples, device=device, patience=patience,
                                     threads=threads, polish_tour=polisher)
     trace = tuple((seconds + setup, length) for seconds, length in trace)
-    info = dict(info, setup_s=setup, distance="euclidean on coords",
+    info = dict(info, polish_setup_s=setup, distance="euclidean on coords",
                 edge_weight_type=problem.edge_weight_type)
     if problem.edge_weight_type == "EXACT":
         info["claimed_objective"] = info["length"]
         return Answer(solution=tour, status="feasible", trace=trace, info=info)
     return Answer(solution=tour, status="feasible", info=info)
+
+
+def udc_need(problem, **options) -> Need:
+    """Cities against ``MAX_CITIES`` (the dividing graph and tours are O(N·k))."""
+    return Need(problem.size, MAX_CITIES, "cities", f"TSP {problem.name}")
 
 
 def whole_tour_polish(coords: np.ndarray, k: int = 10):

@@ -388,4 +388,4 @@ def _record(task: Task, outcome: Outcome, plan: Plan, best_known: BestKnown,
                   info=outcome.info, error=outcome.error,
                   best_known=best if best is not None else outcome.best_known,
                   problem_type=kind, sense=outcome.sense, size=outcome.size,
-                  instance_name=outcome.instance_name)
+                  instance_name=outcome.instance_name, threads=(outcome.info or {}).get("threads"))

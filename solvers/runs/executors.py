@@ -151,12 +151,11 @@ def run_task(task: Task, on_loaded: Callable[[dict], None] | None = None,
         if on_loaded is not None:
             on_loaded(facts)
         spec = registry.get(task.method)
-        limit = spec.size_limit(type(problem).__name__)
-        if limit is not None and problem.size > limit:
-            return Outcome(status="skipped", time_s=0.0, **facts,
-                           error=f"method {task.method!r} handles sizes up to {limit}, "
-                                 f"this instance has size {problem.size}")
-        spec.load()  # the method's imports count against startup, not its time limit
+        function = spec.load()  # the method's imports count against startup, not its limit
+        getattr(function, "resolve", lambda _: function)(problem)  # and those it dispatches to
+        refusal = spec.refusal(problem, dict(task.options))
+        if refusal is not None:
+            return Outcome(status="skipped", time_s=0.0, **facts, error=refusal)
         if on_started is not None:
             on_started()
         result = solve(problem, task.method, time_limit=task.time_limit, seed=task.seed,

@@ -7,7 +7,11 @@ written in its own transaction and the database runs in WAL mode: a batch killed
 at any moment (even ``kill -9``) leaves only whole rows behind.
 
 The verified solution is stored as zlib-compressed JSON; the trace, the method's
-``info`` and the options as JSON text.
+``info`` and the options as JSON text; ``threads`` is the thread budget the solve had.
+
+Opening a store runs SQLite's integrity check (``quick_check`` beyond ``QUICK_CHECK_BYTES``):
+a damaged file, or an existing file of zero bytes, raises ``DamagedStore`` naming the file and
+what to do, so that no batch counts a row of it as done and no report reads it.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from typing import Any, Iterator
 from solvers.result import STATUSES, _plain
 
 #: Statuses a stored row may carry: a ``Result`` status, or ``skipped`` when the
-#: method declares the instance too large (``MethodSpec.max_size``).
+#: method cannot hold the instance (``MethodSpec.need``).
 ROW_STATUSES = STATUSES + ("skipped",)
 
 #: The method name of a row recording a file that could not be read at all
@@ -34,6 +38,11 @@ ROW_STATUSES = STATUSES + ("skipped",)
 FILE_ERROR_METHOD = "-"
 
 SCHEMA_VERSION = 1
+QUICK_CHECK_BYTES = 256 * 2**20  # larger stores get PRAGMA quick_check, not integrity_check
+
+
+class DamagedStore(ValueError):
+    """The results store file is damaged or is not a results store."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS results (
@@ -58,6 +67,7 @@ CREATE TABLE IF NOT EXISTS results (
     sense TEXT,
     size INTEGER,
     instance_name TEXT,
+    threads INTEGER,
     nqco_version TEXT NOT NULL,
     host TEXT NOT NULL,
     created_at TEXT NOT NULL,
@@ -66,6 +76,14 @@ CREATE TABLE IF NOT EXISTS results (
 """
 
 Key = tuple[str, int, str, int, float, str]
+
+_WHAT_TO_DO = ("Its rows cannot be trusted, so nothing was read or run. Move the file aside and "
+               "run the batch again into a new store (`--db NEW.sqlite`), or try to salvage rows "
+               "with `sqlite3 FILE .recover | sqlite3 NEW.sqlite`")
+
+
+def _nonempty(path: Path) -> bool:
+    return path.is_file() and path.stat().st_size > 0
 
 
 def options_hash(options: dict[str, Any] | None) -> str:
@@ -120,6 +138,7 @@ class Record:
     sense: str | None = None
     size: int | None = None
     instance_name: str | None = None
+    threads: int | None = None
     nqco_version: str = ""
     host: str = ""
     created_at: str = ""
@@ -153,8 +172,15 @@ class ResultStore:
         self.path = Path(path)
         if not create and not self.path.is_file():
             raise FileNotFoundError(f"results store {self.path} does not exist")
+        if self.path.is_file() and self.path.stat().st_size == 0 \
+                and not _nonempty(Path(f"{self.path}-wal")):
+            raise DamagedStore(f"{self.path} is an empty file (0 bytes), not a results store: a "
+                               "store is never empty on disk, so it was truncated or is not one. "
+                               "Restore it from a backup, or delete it to start a new store "
+                               "(every task will run again)")
         try:
             self._db = sqlite3.connect(self.path, timeout=60.0)
+            self._check_integrity()
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             version = self._db.execute("PRAGMA user_version").fetchone()[0]
@@ -163,11 +189,24 @@ class ResultStore:
                                  f"this nqco reads version {SCHEMA_VERSION}")
             with self._db:
                 self._db.execute(_SCHEMA)
+                columns = {row[1] for row in self._db.execute("PRAGMA table_info(results)")}
+                if "threads" not in columns:  # written by an nqco before threads were stored
+                    self._db.execute("ALTER TABLE results ADD COLUMN threads INTEGER")
                 self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.DatabaseError as error:
-            raise ValueError(f"{self.path} is not a usable nqco results store: {error}") from None
+            raise DamagedStore(f"{self.path} is not a usable nqco results store: {error}. "
+                               f"{_WHAT_TO_DO}") from None
         self._host = socket.gethostname()
         self._version = nqco_version()
+
+    def _check_integrity(self) -> None:
+        big = self.path.is_file() and self.path.stat().st_size > QUICK_CHECK_BYTES
+        pragma = "quick_check" if big else "integrity_check"
+        problems = [row[0] for row in self._db.execute(f"PRAGMA {pragma}(5)")]
+        if problems != ["ok"]:
+            self._db.close()
+            raise DamagedStore(f"{self.path} is damaged (SQLite {pragma}: "
+                               f"{'; '.join(problems)}). {_WHAT_TO_DO}")
 
     def __enter__(self) -> "ResultStore":
         return self
@@ -226,6 +265,7 @@ class ResultStore:
             "sense": record.sense,
             "size": record.size,
             "instance_name": record.instance_name,
+            "threads": record.threads,
             "nqco_version": record.nqco_version or self._version,
             "host": record.host or self._host,
             "created_at": record.created_at or datetime.now(timezone.utc).isoformat(

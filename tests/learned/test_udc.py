@@ -179,7 +179,7 @@ def test_solve_udc_is_verified_and_respects_the_time_limit():
     assert result.time_s < 2.0 + 1.0
     assert result.objective < result.info["initial_length"]
     # the trace is on solve's clock: it starts after the set-up and ends within the run
-    assert result.info["setup_s"] < result.trace[0][0] <= result.trace[-1][0] <= result.time_s
+    assert result.info["polish_setup_s"] < result.trace[0][0] <= result.trace[-1][0] <= result.time_s
 
 
 def test_tsplib_rounded_types_are_scored_by_the_problem(tmp_path):

@@ -1,3 +1,5 @@
+import time
+
 import numpy as np
 import pytest
 
@@ -31,9 +33,27 @@ def test_schedule_heats_then_cools_and_seeds_reproduce():
     assert np.array_equal(a.bits, b.bits)
 
 
-def test_time_limit_bounds_the_reads():
-    samples = simulated_annealing(random_qubo(30, 1), sweeps=100_000, reads=50, time_limit=0.2)
-    assert samples.evaluations < 50 * 100_000
+def test_a_deadline_changes_nothing_when_the_reads_fit_and_shortens_one_that_cannot():
+    qubo = random_qubo(30, 1)
+    free = simulated_annealing(qubo, sweeps=200, reads=6, seed=4)
+    roomy = simulated_annealing(qubo, sweeps=200, reads=6, seed=4,
+                                deadline=time.perf_counter() + 600)
+    assert np.array_equal(free.bits, roomy.bits) and roomy.evaluations == 6 * 200
+    tight = simulated_annealing(qubo, sweeps=10**7, reads=6, seed=4,
+                                deadline=time.perf_counter() + 1e-3)
+    assert len(tight.bits) == 1 and tight.evaluations < 10**7
+
+
+def test_annealer_rounds_are_counted_and_a_deadline_adds_rounds():
+    qubo = random_qubo(20, 2)
+    fixed = Annealer(sweeps=50, reads=4, seed=3, rounds=3)
+    first = fixed.run(qubo)
+    assert fixed.batches == 3 and first.evaluations == 3 * 4 * 50
+    again = Annealer(sweeps=50, reads=4, seed=3, rounds=3).run(qubo)
+    assert np.array_equal(first.bits, again.bits) and np.allclose(first.weights, again.weights)
+    anytime = Annealer(sweeps=50, reads=4, seed=3, rounds=None)
+    anytime.run(qubo, deadline=time.perf_counter() + 0.3)
+    assert anytime.batches > 3
 
 
 def test_bad_arguments():

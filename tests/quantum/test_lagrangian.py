@@ -43,7 +43,7 @@ class Constant:
     def check(self, num_qubits, what=""):
         pass
 
-    def run(self, qubo, initial=None):
+    def run(self, qubo, initial=None, deadline=None):
         return Samples(bits=np.full((1, qubo.num_variables), self.value, np.int8),
                        weights=np.ones(1), evaluations=1)
 
@@ -73,7 +73,7 @@ def test_bad_arguments_fail_before_the_inner_solver_runs():
     encoding = make_encoding(MDKP.random(8, 2, seed=0))
 
     class Untouchable(Constant):
-        def run(self, qubo, initial=None):
+        def run(self, qubo, initial=None, deadline=None):
             raise AssertionError("the inner solver must not run")
 
     for kwargs, message in (({"multipliers": "newton"}, "unknown multiplier method"),

@@ -59,3 +59,18 @@ def false_proof(problem, *, time_limit=None, seed=0):
     x = np.zeros(problem.size, dtype=int)
     x[:2] = 1
     return Answer(solution=x, status="optimal", info={"claimed_objective": 12.0})
+
+
+def ignores_the_deadline(problem, *, time_limit=None, seed=0, delay: float = 0.3):
+    """Sleeps ``delay`` seconds whatever ``time_limit`` says, then answers."""
+    import time
+
+    time.sleep(delay)
+    return honest(problem)
+
+
+def pick_need(problem, **options):
+    """A declared limit: at most 3 values."""
+    from solvers.registry import Need
+
+    return Need(problem.size, 3, "values", f"Pick {problem.name}")

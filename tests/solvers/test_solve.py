@@ -86,14 +86,13 @@ def test_result_gap_and_summary():
     assert result.to_dict()["solution"] == [1, 0, 0, 1]
 
 
-def test_per_type_size_limits_are_enforced_before_solving(monkeypatch):
+def test_a_declared_limit_refuses_before_solving_with_the_amount_needed(monkeypatch):
     register_for_the_test(monkeypatch, MethodSpec(
         "test-limited", "tests.solvers.fake_problem:honest", ("Pick",), "test double",
-        max_size={"Pick": 3}))
-    with pytest.raises(ValueError, match="handles Pick up to size 3, this instance has size 4"):
+        limit="3 values", need="tests.solvers.fake_problem:pick_need"))
+    with pytest.raises(registry.TooLarge, match="Pick pick needs 4 values; the limit is 3"):
         solve(PICK, "test-limited")
-    assert registry.get("sa").size_limit("TSP") == 40
-    assert registry.get("sa").size_limit("MIS") is None
+    assert solve(Pick(values=(1.0, 2.0), budget=1), "test-limited").feasible
 
 
 def test_a_claimed_optimum_the_problem_does_not_confirm_is_not_reported_optimal(monkeypatch):

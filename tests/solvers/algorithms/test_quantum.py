@@ -5,6 +5,8 @@ from problems import BQP, MDKP, MIS, QAP, TSP, MaxCut
 from quantum.backends import TooManyQubits
 from quantum.multipliers import METHODS
 from solvers import registry, solve
+from solvers.algorithms.quantum import solve_vqe
+from solvers.registry import TooLarge
 
 SMALL = {"MDKP": MDKP.random(8, 2, seed=1), "MIS": MIS.random(8, p=0.3, seed=1),
          "TSP": TSP.random(4, seed=1), "QAP": QAP.random(3, seed=1),
@@ -56,12 +58,19 @@ def test_slack_encoding_reports_slack_bits():
 
 
 def test_too_many_qubits_is_refused_before_any_simulation(no_simulation):
-    with pytest.raises(TooManyQubits, match="slack encoding .* needs 127 qubits"):
+    with pytest.raises(TooLarge, match="slack encoding .* needs 127 qubits"):
         solve(MDKP.random(10, 10, seed=0), "qaoa", encoding="slack")
-    with pytest.raises(TooManyQubits, match="needs 36 qubits; backend 'statevector'"):
+    with pytest.raises(TooLarge, match=r"needs 36 qubits \(backend 'statevector'\); the limit "
+                                       "is 26"):
         solve(TSP.random(7, seed=0), "cvar-vqe")
-    with pytest.raises(ValueError, match="handles MIS up to size 24"):
+    with pytest.raises(TooLarge, match="needs 30 qubits"):
         solve(MIS.random(30, seed=0), "vqe")
+    with pytest.raises(TooManyQubits, match="needs 36 qubits"):  # the inner check stays
+        solve_vqe(TSP.random(7, seed=0))
+    # a 6-city TSP needs 25 qubits: held by the limit (the time limit then decides)
+    assert registry.get("qaoa").refusal(TSP.random(6, seed=0)) is None
+    assert "the limit is 64" in registry.get("qaoa").refusal(
+        TSP.random(10, seed=0), {"backend": "matrix_product_state"})
 
 
 def test_bad_options_are_refused_before_any_simulation(no_simulation):
@@ -81,4 +90,4 @@ def test_registry_entries():
         spec = registry.get(name)
         assert set(spec.types) == {"MDKP", "MIS", "TSP", "QAP", "BQP", "MaxCut"}
         assert spec.demo == (name == "sa")
-        assert (spec.size_limit("MIS") is None) == (name == "sa")
+        assert spec.need is not None and spec.limit

@@ -5,7 +5,8 @@ import zlib
 import numpy as np
 import pytest
 
-from solvers.runs.store import FILE_ERROR_METHOD, Record, ResultStore, options_hash
+from solvers.runs.store import (FILE_ERROR_METHOD, DamagedStore, Record, ResultStore,
+                                options_hash)
 
 
 def record(**changes) -> Record:
@@ -94,3 +95,66 @@ def test_a_file_that_is_not_a_store_is_reported(tmp_path):
 def test_options_hash_is_order_independent():
     assert options_hash({"a": 1, "b": [1, 2]}) == options_hash({"b": [1, 2], "a": 1})
     assert options_hash({"a": 1}) != options_hash({"a": 2})
+
+
+def _filled_store(path, rows=20):
+    with ResultStore(path) as store:
+        for seed in range(rows):
+            store.add(record(seed=seed, info={"padding": "x" * 3000}))
+    assert not path.with_name(path.name + "-wal").exists() or \
+        path.with_name(path.name + "-wal").stat().st_size == 0  # closed: checkpointed
+    return path
+
+
+def _overwrite_pages(path, first=2, count=3, page=4096):
+    with open(path, "r+b") as handle:
+        handle.seek(first * page)
+        handle.write(np.random.default_rng(0).integers(0, 256, count * page,
+                                                       dtype=np.uint8).tobytes())
+    return path
+
+
+def test_a_store_with_overwritten_pages_is_refused_naming_the_file(tmp_path):
+    path = _overwrite_pages(_filled_store(tmp_path / "r.sqlite"))
+    with pytest.raises(DamagedStore, match=r"r\.sqlite .*(damaged|not a usable).*new store"):
+        ResultStore(path)
+
+
+def test_a_zero_length_store_is_not_taken_for_a_new_one(tmp_path):
+    path = tmp_path / "r.sqlite"
+    path.write_bytes(b"")
+    with pytest.raises(DamagedStore, match=r"r\.sqlite is an empty file \(0 bytes\)"):
+        ResultStore(path)
+    assert path.stat().st_size == 0  # left as it was
+
+
+def test_a_store_written_before_threads_were_recorded_gains_the_column(tmp_path):
+    path = tmp_path / "old.sqlite"
+    with ResultStore(path) as store:
+        store.add(record())
+    db = sqlite3.connect(path)
+    db.execute("ALTER TABLE results DROP COLUMN threads")
+    db.commit()
+    db.close()
+    with ResultStore(path) as store:
+        store.add(record(seed=1, threads=2))
+        assert [r.threads for r in store.records()] == [None, 2]
+
+
+def test_batch_and_report_stop_on_a_damaged_store_without_a_traceback(tmp_path, capsys):
+    from problems import MIS
+    from solvers.cli import main
+
+    folder = tmp_path / "instances"
+    folder.mkdir()
+    MIS.random(8, p=0.3, seed=0).write_dimacs(folder / "g.col")
+    db = tmp_path / "r.sqlite"
+    assert main(["batch", str(folder), "-m", "exact", "--db", str(db), "-q"]) == 0
+    _overwrite_pages(_filled_store(db), first=1, count=4)
+    capsys.readouterr()
+    for argv in (["batch", str(folder), "-m", "exact", "--db", str(db), "-q"],
+                 ["report", str(db), "-o", str(tmp_path / "report")]):
+        assert main(argv) == 2
+        out, err = capsys.readouterr()
+        assert "already in" not in out and "Traceback" not in err
+        assert str(db) in err and "new store" in err
