@@ -27,6 +27,7 @@ from problems.errors import ProblemFormatError
 from solvers import registry
 from solvers.executors import (LocalExecutor, Outcome, RayExecutor, Task, describe_error,
                                import_plugins)
+from solvers.result import gap_percent
 from solvers.store import FILE_ERROR_METHOD, Key, Record, ResultStore, options_hash
 
 MANIFEST = "best_known.csv"
@@ -279,7 +280,7 @@ def run_batch(directory: str | Path, methods: Sequence[str], *, db: str | Path,
               gpus_per_task: float = 0.0,
               options: Mapping[str, Mapping[str, Any]] | None = None,
               plugins: Sequence[str] = (), retry_failed: bool = False,
-              progress: bool = True) -> BatchSummary:
+              progress: bool = True, verbose: bool = False) -> BatchSummary:
     """Run every missing (instance, method, seed) task under ``directory`` into ``db``.
 
     ``methods`` may contain ``all`` and ``demo``. ``options`` maps a method name to
@@ -287,7 +288,8 @@ def run_batch(directory: str | Path, methods: Sequence[str], *, db: str | Path,
     import its method, then ``time_limit + grace`` seconds once the method is called;
     past either it is killed and recorded as ``timeout``. ``retry_failed`` runs again
     the tasks stored as ``error`` or ``timeout``. ``plugins`` are modules that register
-    extra methods.
+    extra methods. ``progress`` shows a progress bar; ``verbose`` prints one line per
+    finished task (``task_line``).
 
     >>> from problems import MIS
     >>> import tempfile, os
@@ -339,7 +341,10 @@ def run_batch(directory: str | Path, methods: Sequence[str], *, db: str | Path,
             facts: dict[tuple[str, int], dict] = {}
 
             def finished(task: Task, outcome: Outcome) -> None:
-                store.add(_record(task, outcome, plan, best_known, facts))
+                record = _record(task, outcome, plan, best_known, facts)
+                store.add(record)
+                if verbose:
+                    bar.write(task_line(record), file=sys.stderr)
                 statuses[outcome.status] += 1
                 bar.set_postfix(failed=statuses["error"] + statuses["timeout"], refresh=False)
                 bar.update()
@@ -347,6 +352,30 @@ def run_batch(directory: str | Path, methods: Sequence[str], *, db: str | Path,
             runner.run(todo, finished)
     return BatchSummary(plan=plan, already_done=already, ran=len(todo), statuses=statuses,
                         db=str(db))
+
+
+def task_line(record: Record) -> str:
+    """One line about a finished task: instance, method, seed, status, objective, gap, time,
+    and the reason when it has no result.
+
+    >>> r = Record(instance_path="/d/g.col", instance_index=0, method="exact", seed=0,
+    ...            time_limit=5.0, options={}, status="optimal", objective=24.0, feasible=True,
+    ...            time_s=0.5, best_known=24.0, sense="max", instance_name="g")
+    >>> task_line(r)
+    'g  exact  seed 0  optimal  objective 24  gap 0.000 %  0.50 s'
+    """
+    name = record.instance_name or Path(record.instance_path).name
+    parts = [name, record.method, f"seed {record.seed}", record.status]
+    if record.objective is not None:
+        parts.append(f"objective {record.objective:.10g}")
+        gap = gap_percent(record.objective, record.best_known, record.sense or "min")
+        if gap is not None:
+            parts.append(f"gap {gap:.3f} %")
+    if record.time_s is not None:
+        parts.append(f"{record.time_s:.2f} s")
+    if record.error:
+        parts.append(f"({record.error})")
+    return "  ".join(parts)
 
 
 def _record_file_errors(store: ResultStore, plan: Plan, done: set, time_limit: float,

@@ -18,7 +18,7 @@ _BY_TYPE = {
 }
 
 
-def solve_ortools(problem, *, time_limit=None, seed=0, **options) -> Answer:
+def solve_ortools(problem, *, time_limit=None, seed=0, progress=None, **options) -> Answer:
     """Dispatch to the OR-Tools baseline for ``problem``'s type.
 
     >>> from problems import MIS
@@ -32,4 +32,4 @@ def solve_ortools(problem, *, time_limit=None, seed=0, **options) -> Answer:
         raise ValueError(f"no OR-Tools baseline for {kind}; supported: {', '.join(_BY_TYPE)}")
     module, function = _BY_TYPE[kind]
     solver = getattr(importlib.import_module(module), function)
-    return solver(problem, time_limit=time_limit, seed=seed, **options)
+    return solver(problem, time_limit=time_limit, seed=seed, progress=progress, **options)

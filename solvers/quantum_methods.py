@@ -27,7 +27,7 @@ def solve_qaoa(problem, *, time_limit: float | None = None, seed: int = 0,
                alpha: float = 1.0, optimizer: str = "COBYLA", maxiter: int = 100,
                backend: str = "fast", shots: int | None = None, final_shots: int = 1024,
                noise=None, max_iterations: int = 20, patience: int = 5,
-               penalty: float | None = None) -> Answer:
+               penalty: float | None = None, progress=None) -> Answer:
     """QAOA (``reps`` layers) inside the multiplier loop; trained on the fast simulator by default.
 
     >>> from problems import MDKP
@@ -40,7 +40,7 @@ def solve_qaoa(problem, *, time_limit: float | None = None, seed: int = 0,
                  shots=shots, final_shots=final_shots, noise=noise, seed=seed)
     return _run(problem, inner, encoding=encoding, multipliers=multipliers, penalty=penalty,
                 time_limit=time_limit, max_iterations=max_iterations, patience=patience,
-                extra={"backend": backend, "reps": reps, "alpha": alpha})
+                extra={"backend": backend, "reps": reps, "alpha": alpha}, progress=progress)
 
 
 def solve_vqe(problem, *, time_limit: float | None = None, seed: int = 0,
@@ -49,7 +49,7 @@ def solve_vqe(problem, *, time_limit: float | None = None, seed: int = 0,
               optimizer: str = "COBYLA", maxiter: int = 150, backend: str = "statevector",
               shots: int | None = None, final_shots: int = 1024, noise=None,
               max_iterations: int = 20, patience: int = 5,
-              penalty: float | None = None) -> Answer:
+              penalty: float | None = None, progress=None) -> Answer:
     """VQE on a hardware-efficient ansatz (Aer) inside the multiplier loop.
 
     >>> from problems import MIS
@@ -62,7 +62,8 @@ def solve_vqe(problem, *, time_limit: float | None = None, seed: int = 0,
                 backend=backend, shots=shots, final_shots=final_shots, noise=noise, seed=seed)
     return _run(problem, inner, encoding=encoding, multipliers=multipliers, penalty=penalty,
                 time_limit=time_limit, max_iterations=max_iterations, patience=patience,
-                extra={"backend": backend, "ansatz": ansatz, "reps": reps, "alpha": alpha})
+                extra={"backend": backend, "ansatz": ansatz, "reps": reps, "alpha": alpha},
+                progress=progress)
 
 
 def solve_cvar_vqe(problem, *, time_limit: float | None = None, seed: int = 0,
@@ -71,7 +72,7 @@ def solve_cvar_vqe(problem, *, time_limit: float | None = None, seed: int = 0,
                    optimizer: str = "COBYLA", maxiter: int = 150, backend: str = "statevector",
                    shots: int | None = None, final_shots: int = 1024, noise=None,
                    max_iterations: int = 20, patience: int = 5,
-                   penalty: float | None = None) -> Answer:
+                   penalty: float | None = None, progress=None) -> Answer:
     """CVaR-VQE: VQE trained on the mean energy of the best ``alpha`` fraction of outcomes.
 
     >>> from problems import QAP
@@ -86,13 +87,13 @@ def solve_cvar_vqe(problem, *, time_limit: float | None = None, seed: int = 0,
                      multipliers=multipliers, ansatz=ansatz, reps=reps, alpha=alpha,
                      optimizer=optimizer, maxiter=maxiter, backend=backend, shots=shots,
                      final_shots=final_shots, noise=noise, max_iterations=max_iterations,
-                     patience=patience, penalty=penalty)
+                     patience=patience, penalty=penalty, progress=progress)
 
 
 def solve_sa(problem, *, time_limit: float | None = None, seed: int = 0,
              encoding: str = "slack", multipliers: str = "subgradient", sweeps: int = 1000,
              reads: int = 16, max_iterations: int = 20, patience: int = 5,
-             penalty: float | None = None) -> Answer:
+             penalty: float | None = None, progress=None) -> Answer:
     """Simulated annealing on the same QUBOs (``slack`` by default: the problem's own QUBO).
 
     ``time_limit`` (default 10 s) bounds the whole run; with ``encoding="lagrangian"`` each
@@ -108,18 +109,19 @@ def solve_sa(problem, *, time_limit: float | None = None, seed: int = 0,
     inner = Annealer(sweeps=sweeps, reads=reads, seed=seed, time_limit=share)
     return _run(problem, inner, encoding=encoding, multipliers=multipliers, penalty=penalty,
                 time_limit=budget, max_iterations=max_iterations, patience=patience,
-                extra={"sweeps": sweeps, "reads": reads}, circuit=False)
+                extra={"sweeps": sweeps, "reads": reads}, circuit=False, progress=progress)
 
 
 def _run(problem, inner, *, encoding, multipliers, penalty, time_limit, max_iterations,
-         patience, extra: dict, circuit: bool = True) -> Answer:
+         patience, extra: dict, circuit: bool = True, progress=None) -> Answer:
     get_update(multipliers)
     what = f"{type(problem).__name__} {problem.name}"
     inner.check(count_problem_bits(problem), f"{what} (its own bits, before any slack)")
     enc = make_encoding(problem, encoding, penalty=penalty)
     inner.check(enc.num_qubits, f"the {encoding} encoding of {what}")
     out = solve_lagrangian(enc, inner, multipliers=multipliers, max_iterations=max_iterations,
-                           patience=patience, time_limit=time_limit)
+                           patience=patience, time_limit=time_limit,
+                           on_improvement=None if progress is None else progress.improved)
     info = {"encoding": encoding, "multipliers": multipliers if enc.num_multipliers else None,
             "qubits": enc.num_qubits, "slack_bits": enc.slack_bits, "shots": out.shots,
             "circuit_evaluations": out.evaluations, "iterations": out.iterations,

@@ -58,12 +58,9 @@ class Result:
 
     def gap_to(self, reference: float | None) -> float | None:
         """Relative gap in percent to ``reference`` (positive = worse), ``None`` if unknown."""
-        if reference is None or self.objective is None or not self.feasible:
+        if not self.feasible:
             return None
-        if reference == 0:
-            return 0.0 if self.objective == 0 else math.inf
-        diff = self.objective - reference if self.sense == "min" else reference - self.objective
-        return 100.0 * diff / abs(reference)
+        return gap_percent(self.objective, reference, self.sense)
 
     def summary(self) -> str:
         obj = "-" if self.objective is None else f"{self.objective:.10g}"
@@ -79,6 +76,20 @@ class Result:
         d["trace"] = [list(map(float, p)) for p in self.trace]
         d["info"] = _plain(self.info)
         return d
+
+
+def gap_percent(objective: float | None, reference: float | None, sense: str) -> float | None:
+    """Relative gap of ``objective`` to ``reference`` in percent (positive = worse).
+
+    >>> gap_percent(105.0, 100.0, "min"), gap_percent(95.0, 100.0, "max")
+    (5.0, 5.0)
+    """
+    if reference is None or objective is None:
+        return None
+    if reference == 0:
+        return 0.0 if objective == 0 else math.inf
+    diff = objective - reference if sense == "min" else reference - objective
+    return 100.0 * diff / abs(reference)
 
 
 def _plain(value):

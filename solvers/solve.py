@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 import inspect
+import logging
 import math
 import time
+from typing import Callable
 
 from problems.errors import InfeasibleSolution
 from solvers import registry
+from solvers.progress import LOGGER_NAME, Improvement, Progress, log_to_console
 from solvers.result import Answer, Result
 
 
 def solve(problem, method: str, *, time_limit: float | None = None, seed: int = 0,
+          log: bool = False, callback: Callable[[Improvement], None] | None = None,
           **options) -> Result:
     """Solve ``problem`` with ``method`` and return a verified ``Result``.
 
     The objective in the result is recomputed by ``problem.evaluate`` and the
     solution is checked by ``problem.check``: no method can report a value the
     problem does not confirm.
+
+    ``log=True`` prints each improving solution on stderr as the method finds it
+    (records of the ``nqco.progress`` logger, which applications may route instead);
+    ``callback`` receives each one as a ``solvers.progress.Improvement``. Methods with
+    a ``progress`` keyword report live; for the others the trace is reported at the end.
 
     >>> from problems import MIS
     >>> r = solve(MIS.random(8, p=0.3, seed=1), "exact")
@@ -42,12 +51,30 @@ def solve(problem, method: str, *, time_limit: float | None = None, seed: int = 
     function = spec.load()
     _check_options(method, function, options)
 
+    progress = _progress(problem, method, log, callback)
+    live = progress is not None and "progress" in inspect.signature(function).parameters
+    if live:
+        options["progress"] = progress
     start = time.perf_counter()
     answer = function(problem, time_limit=time_limit, seed=seed, **options)
     elapsed = time.perf_counter() - start
     if not isinstance(answer, Answer):
         raise TypeError(f"method {method!r} returned {type(answer).__name__}, expected Answer")
-    return verify(problem, answer, method=method, seed=seed, time_s=elapsed)
+    result = verify(problem, answer, method=method, seed=seed, time_s=elapsed)
+    if progress is not None and not live:
+        for _, value in result.trace:
+            progress.improved(value, reported="at the end")
+    return result
+
+
+def _progress(problem, method: str, log: bool, callback) -> Progress | None:
+    """The reporter handed to the method, or None when nobody listens."""
+    if log:
+        log_to_console()
+    if callback is None and not logging.getLogger(LOGGER_NAME).isEnabledFor(logging.INFO):
+        return None
+    return Progress(method, problem.name, sense=problem.sense,
+                    best_known=getattr(problem, "best_known", None), callback=callback)
 
 
 def verify(problem, answer: Answer, *, method: str, seed: int, time_s: float) -> Result:
@@ -85,7 +112,7 @@ def _check_options(method: str, function, options: dict) -> None:
         return
     accepted = sorted(n for n, p in parameters.items()
                       if p.kind is inspect.Parameter.KEYWORD_ONLY
-                      and n not in ("time_limit", "seed"))
+                      and n not in ("time_limit", "seed", "progress"))
     unknown = sorted(set(options) - set(accepted))
     if unknown:
         raise ValueError(f"method {method!r} does not take option(s) {', '.join(unknown)}; "

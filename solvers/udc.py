@@ -23,7 +23,8 @@ from solvers.result import Answer
 def solve_udc(problem, *, time_limit: float | None = None, seed: int = 0,
               rounds: int | None = None, subpath_len: int = 100, device: str = "auto",
               k: int = 16, init: str = "gnn", conquer: str = "both", samples: int = 8,
-              patience: int = 100, threads: int | None = 1, polish_tour: bool = True) -> Answer:
+              patience: int = 100, threads: int | None = 1, polish_tour: bool = True,
+              progress=None) -> Answer:
     """UDC on a coordinate TSP: learned dividing, learned conquering, reunion.
 
     Parameters
@@ -47,6 +48,8 @@ def solve_udc(problem, *, time_limit: float | None = None, seed: int = 0,
     polish_tour : after dividing and after every improving round, 2-opt/Or-opt over the
         whole tour towards each city's nearest neighbours, the moves across sub-path borders
         that conquering cannot make (``False``: the ablation).
+    progress : a ``solvers.progress.Progress`` told of each improving tour (set by ``solve``;
+        only for ``EXACT`` distances, where the search's length is the objective).
 
     Returns
     -------
@@ -78,7 +81,8 @@ def solve_udc(problem, *, time_limit: float | None = None, seed: int = 0,
                                     time_limit=time_limit, seed=seed, rounds=rounds,
                                     subpath_len=subpath_len, k=k, init=init, conquer=conquer,
                                     samples=samples, device=device, patience=patience,
-                                    threads=threads, polish_tour=polisher)
+                                    threads=threads, polish_tour=polisher,
+                                    on_improvement=_reporter(progress, problem))
     trace = tuple((seconds + setup, length) for seconds, length in trace)
     info = dict(info, setup_s=setup, distance="euclidean on coords",
                 edge_weight_type=problem.edge_weight_type)
@@ -86,6 +90,13 @@ def solve_udc(problem, *, time_limit: float | None = None, seed: int = 0,
         info["claimed_objective"] = info["length"]
         return Answer(solution=tour, status="feasible", trace=trace, info=info)
     return Answer(solution=tour, status="feasible", info=info)
+
+
+def _reporter(progress, problem):
+    """``progress.improved`` for UDC's lengths when they are the objective, else None."""
+    if progress is None or problem.edge_weight_type != "EXACT":
+        return None
+    return progress.improved
 
 
 def whole_tour_polish(coords: np.ndarray, k: int = 10):
