@@ -6,8 +6,8 @@ restarted with the same arguments runs only what is missing), runs the rest on a
 executor and writes each outcome to the store the moment it arrives.
 
 Best-known values come from ``best_known.csv`` manifests (columns ``instance,value``;
-other columns are ignored) in the instance's folder or any parent up to the batch
-folder (the nearest wins), else from what the instance file carries. A manifest's
+other columns are ignored) in the instance's folder or any folder above it (the nearest
+wins), else from what the instance file carries. A manifest's
 ``instance`` column names an instance by its path relative to the manifest's folder
 (``tsp/rand40.tsp``), its file name, its file stem, its instance name, or for files
 holding several instances ``relative/path#index`` (0-based).
@@ -126,26 +126,31 @@ def _instance_files(directory: Path) -> tuple[list[Path], int]:
 
 
 class BestKnown:
-    r"""Best-known values from ``best_known.csv`` manifests between ``root`` and each file.
+    r"""Best-known values from the ``best_known.csv`` manifests in the folders above each file
+    (the nearest manifest naming the instance wins); ``nqco info``, ``nqco solve`` and batch
+    runs (hence the report) all look values up here, so they agree.
 
     >>> import tempfile
     >>> root = Path(tempfile.mkdtemp())
     >>> (root / "tsp").mkdir()
     >>> _ = (root / "best_known.csv").write_text("instance,value\ntsp/a.tsp,7542\n")
-    >>> BestKnown(root).lookup(root / "tsp" / "a.tsp", index=0, count=1, instance_name="a")
+    >>> BestKnown().lookup(root / "tsp" / "a.tsp", index=0, count=1, instance_name="a")
     7542.0
     """
 
-    def __init__(self, root: Path):
-        self.root = root.resolve()
-        self._manifests = {m.parent: read_manifest(m) for m in sorted(self.root.rglob(MANIFEST))}
+    def __init__(self):
+        self._manifests: dict[Path, dict[str, float]] = {}
+
+    def _values(self, folder: Path) -> dict[str, float]:
+        if folder not in self._manifests:
+            self._manifests[folder] = read_manifest(folder / MANIFEST)
+        return self._manifests[folder]
 
     def lookup(self, path: str | Path, index: int, count: int,
                instance_name: str | None) -> float | None:
         path = Path(path).resolve()
-        folders = [p for p in path.parents if p == self.root or self.root in p.parents]
-        for folder in folders:  # nearest first
-            values = self._manifests.get(folder, {})
+        for folder in path.parents:  # nearest first
+            values = self._values(folder)
             relative = path.relative_to(folder).as_posix()
             names = [instance_name, f"{relative}#{index}"]
             if count == 1:
@@ -326,7 +331,7 @@ def run_batch(directory: str | Path, methods: Sequence[str], *, db: str | Path,
         raise ValueError(f"{directory} is not a folder")
     statuses: Counter = Counter()
     with ResultStore(db) as store:
-        best_known = BestKnown(directory)
+        best_known = BestKnown()
         plan = make_plan(directory, methods, seeds, time_limit, options, plugins)
         done = store.done_keys()
         if retry_failed:

@@ -322,7 +322,7 @@ def _best_known(path: Path, index: int, problem) -> float | None:
     from problems import count
     from solvers.batch import BestKnown
 
-    value = BestKnown(path.parent).lookup(path, index, count(path), problem.name)
+    value = BestKnown().lookup(path, index, count(path), problem.name)
     if value is None:
         value = getattr(problem, "best_known", None)
     return value

@@ -14,10 +14,8 @@ import time
 import numpy as np
 
 from problems.errors import InfeasibleSolution
+from solvers.registry import EXACT_LIMITS as LIMITS
 from solvers.result import Answer
-
-# Largest size per problem type that enumerates in seconds.
-LIMITS = {"TSP": 10, "QAP": 9, "MDKP": 18, "MIS": 18, "RobustKnapsack": 10}
 
 
 class TooLargeForExact(ValueError):

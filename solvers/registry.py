@@ -43,6 +43,9 @@ class MethodSpec:
 
 _METHODS: dict[str, MethodSpec] = {}
 
+# Largest size per problem type that `exact` enumerates in seconds; larger is "skipped".
+EXACT_LIMITS = {"TSP": 10, "QAP": 9, "MDKP": 18, "MIS": 18, "RobustKnapsack": 10}
+
 
 def register(spec: MethodSpec) -> None:
     _METHODS[spec.name] = spec
@@ -53,15 +56,16 @@ for _spec in (
                "OR-Tools: routing + guided local search (TSP), CP-SAT (MDKP, MIS, QAP), "
                "column-and-constraint generation (RobustKnapsack)", demo=True),
     MethodSpec("ccg", "solvers.ccg:solve_ccg", ("RobustKnapsack",),
-               "exact column-and-constraint generation with MathOpt (SCIP)"),
+               "exact column-and-constraint generation with MathOpt (SCIP)", demo=True),
     MethodSpec("milp", "solvers.milp:solve_milp", PROBLEM_TYPES,
                "the compiled MILP solved by MathOpt (solver='scip' default, or 'highs'); "
-               "for RobustKnapsack the nominal problem, its x priced exactly"),
+               "for RobustKnapsack the nominal problem, its x priced exactly", demo=True),
     MethodSpec("exact", "solvers.exact:solve_exact", PROBLEM_TYPES,
-               "brute-force enumeration for tiny instances (references for tests and quantum)"),
+               "brute-force enumeration for tiny instances (references for tests and quantum)",
+               demo=True, max_size=EXACT_LIMITS),
     MethodSpec("qaoa", "solvers.quantum_methods:solve_qaoa", ("MDKP", "MIS", "TSP", "QAP"),
                "QAOA in a slack-free Lagrangian multiplier loop (fast torch simulator or Aer)",
-               max_size=24),
+               demo=True, max_size=24),
     MethodSpec("vqe", "solvers.quantum_methods:solve_vqe", ("MDKP", "MIS", "TSP", "QAP"),
                "VQE (EfficientSU2/RealAmplitudes on Aer) in a Lagrangian multiplier loop",
                max_size=24),

@@ -71,12 +71,12 @@ def test_best_known_nearest_manifest_wins(folder):
     (folder / "best_known.csv").write_text("instance,value\nmore/c.col,10\na.col,7\n")
     (folder / "more" / "best_known.csv").write_text("instance,value\nc,11\n")
     (folder / "more" / "mknap_small.txt").rename(folder / "more" / "mknap_two.txt")
-    known = BestKnown(folder)
+    known = BestKnown()
     assert known.lookup(folder / "a.col", 0, 1, "a") == 7
     assert known.lookup(folder / "more" / "c.col", 0, 1, "c") == 11
     assert known.lookup(folder / "b.col", 0, 1, "b") is None
     (folder / "more" / "best_known.csv").write_text("instance,value\nmknap_two.txt#1,99\n")
-    known = BestKnown(folder)
+    known = BestKnown()
     assert known.lookup(folder / "more" / "mknap_two.txt", 1, 2, None) == 99
     assert known.lookup(folder / "more" / "mknap_two.txt", 0, 2, None) is None
 
@@ -292,3 +292,19 @@ def test_local_workers_split_the_cores_between_them(folder):
         assert [o.status for o in seen] == ["optimal", "optimal"]
         assert {o.info["threads"] for o in seen} == {worker_share(workers)}
         assert {o.info["omp"] for o in seen} == {str(worker_share(workers))}
+
+
+def test_verbose_batch_prints_one_line_per_task_and_skips_exact_on_large_instances(tmp_path,
+                                                                                  capsys):
+    MIS.random(8, p=0.3, seed=0).write_dimacs(tmp_path / "small.col")
+    MIS.random(40, p=0.1, seed=0).write_dimacs(tmp_path / "large.col")
+    db = tmp_path / "r.sqlite"
+    summary = run_batch(tmp_path, ["exact"], db=db, time_limit=5, progress=False, verbose=True,
+                        workers=1)
+    lines = [line for line in capsys.readouterr().err.splitlines() if "exact" in line]
+    assert summary.statuses == {"optimal": 1, "skipped": 1}
+    assert len(lines) == 2
+    skipped = next(line for line in lines if "skipped" in line)
+    assert "handles sizes up to 18" in skipped and "size 40" in skipped
+    with ResultStore(db) as store:
+        assert sorted(r.status for r in store.records()) == ["optimal", "skipped"]

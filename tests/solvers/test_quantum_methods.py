@@ -78,5 +78,5 @@ def test_registry_entries():
     for name in ("qaoa", "vqe", "cvar-vqe", "sa"):
         spec = registry.get(name)
         assert set(spec.types) == {"MDKP", "MIS", "TSP", "QAP"}
-        assert spec.demo == (name == "sa")
+        assert spec.demo == (name in ("sa", "qaoa"))  # one quantum method and its control
         assert (spec.size_limit("MIS") is None) == (name == "sa")
