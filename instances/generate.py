@@ -29,7 +29,7 @@ def demo_instances():
         ("mdkp/mdkp_60x10.txt", MDKP.random(60, 10, tightness=0.25, seed=5)),
         ("mdkp/mdkp_10x3.txt", MDKP.random(10, 3, tightness=0.5, seed=12)),  # 10 qubits
         ("mis/er60.col", MIS.random(60, p=0.1, seed=6)),
-        ("mis/er14.col", MIS.random(14, p=0.3, seed=13)),  # 14 qubits
+        ("mis/er12.col", MIS.random(12, p=0.3, seed=13)),  # 12 qubits
         ("mis/ba120.col", MIS.barabasi_albert(120, 3, seed=7)),
         ("qap/uniform8.dat", QAP.random(8, seed=8)),
         ("qap/uniform12.dat", QAP.random(12, seed=9)),

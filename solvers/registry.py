@@ -43,6 +43,9 @@ class MethodSpec:
 
 _METHODS: dict[str, MethodSpec] = {}
 
+# Largest size per problem type that the quantum methods simulate: 24 qubits, i.e. 24 items or
+# nodes (slack-free), 4 QAP facilities (n² bits), 5 TSP cities ((n-1)² bits); larger: "skipped".
+QUANTUM_LIMITS = {"MDKP": 24, "MIS": 24, "QAP": 4, "TSP": 5}
 # Largest size per problem type that `exact` enumerates in seconds; larger is "skipped".
 EXACT_LIMITS = {"TSP": 10, "QAP": 9, "MDKP": 18, "MIS": 18, "RobustKnapsack": 10}
 
@@ -59,19 +62,21 @@ for _spec in (
                "exact column-and-constraint generation with MathOpt (SCIP)", demo=True),
     MethodSpec("milp", "solvers.milp:solve_milp", PROBLEM_TYPES,
                "the compiled MILP solved by MathOpt (solver='scip' default, or 'highs'); "
-               "for RobustKnapsack the nominal problem, its x priced exactly", demo=True),
+               "for RobustKnapsack the nominal problem, its x priced exactly", demo=True,
+               max_size={"TSP": 60}),  # problems.tsp.MILP_LIMIT: the MTZ model's size
     MethodSpec("exact", "solvers.exact:solve_exact", PROBLEM_TYPES,
                "brute-force enumeration for tiny instances (references for tests and quantum)",
                demo=True, max_size=EXACT_LIMITS),
     MethodSpec("qaoa", "solvers.quantum_methods:solve_qaoa", ("MDKP", "MIS", "TSP", "QAP"),
                "QAOA in a slack-free Lagrangian multiplier loop (fast torch simulator or Aer)",
-               demo=True, max_size=24),
+               demo=True, max_size=QUANTUM_LIMITS),
     MethodSpec("vqe", "solvers.quantum_methods:solve_vqe", ("MDKP", "MIS", "TSP", "QAP"),
                "VQE (EfficientSU2/RealAmplitudes on Aer) in a Lagrangian multiplier loop",
-               max_size=24),
+               max_size=QUANTUM_LIMITS),
     MethodSpec("cvar-vqe", "solvers.quantum_methods:solve_cvar_vqe",
                ("MDKP", "MIS", "TSP", "QAP"),
-               "CVaR-VQE (alpha-tail energy) on Aer in a Lagrangian multiplier loop", max_size=24),
+               "CVaR-VQE (alpha-tail energy) on Aer in a Lagrangian multiplier loop",
+               max_size=QUANTUM_LIMITS),
     MethodSpec("sa", "solvers.quantum_methods:solve_sa", ("MDKP", "MIS", "TSP", "QAP"),
                "simulated annealing on the problem's QUBO (slack) or the Lagrangian QUBOs",
                demo=True, max_size={"TSP": 40}),
