@@ -203,3 +203,12 @@ class QUBOBuilder:
         Q = (self.Q + self.Q.T) / 2.0
         return QUBO(Q=Q, offset=float(self.offset), names=tuple(self.names), decode=decode,
                     slack_bits=slack_bits, penalty=penalty, info=dict(info or {}))
+
+
+def decode_bits(values, n: int) -> np.ndarray:
+    """The first ``n`` entries of a raw answer, rounded to 0/1 (drops slack variables).
+
+    >>> decode_bits([0.9999, 0.0, 1.0], 2)
+    array([1, 0], dtype=int8)
+    """
+    return np.rint(np.asarray(values, dtype=float)[:n]).astype(np.int8)

@@ -19,8 +19,11 @@ from typing import ClassVar
 import numpy as np
 import scipy.sparse as sp
 
-from problems.compiled import MILP, QUBO, QUBOBuilder
+from problems.checks import binary_vector
+from problems.compiled import MILP, QUBO, QUBOBuilder, decode_bits
 from problems.errors import InfeasibleSolution, ProblemFormatError, require_finite
+from problems.parsing import (NumberTokens, format_number, format_row, is_number, parse_float,
+                              text_lines)
 
 _PROBLEM_LINE = re.compile(r"^\s*problem\s+(\S+)", re.IGNORECASE)
 _SEPARATOR_LINE = re.compile(r"^\s*\++\s*$")
@@ -199,112 +202,6 @@ class MDKP:
                              penalty=float(penalty), info={"encoding": encoding})
 
 
-def binary_vector(solution, n: int) -> np.ndarray:
-    """``solution`` as an int8 0/1 vector of length ``n``; ``InfeasibleSolution`` if malformed.
-
-    >>> binary_vector([True, False], 2)
-    array([1, 0], dtype=int8)
-    """
-    try:
-        x = np.asarray(solution)
-    except (ValueError, TypeError) as error:
-        raise InfeasibleSolution(f"solution is not a vector of 0/1 entries: {error}") from None
-    if x.ndim != 1 or len(x) != n:
-        raise InfeasibleSolution(f"solution must be a vector of {n} entries (0 or 1), "
-                                 f"got shape {x.shape}")
-    if x.dtype.kind not in "biuf":
-        raise InfeasibleSolution(f"solution entries must be 0 or 1, got dtype {x.dtype}")
-    bad = np.flatnonzero((x != 0) & (x != 1))
-    if bad.size:
-        raise InfeasibleSolution(f"solution entry {bad[0]} is {x[bad[0]]}, expected 0 or 1")
-    return x.astype(np.int8)
-
-
-def decode_bits(values, n: int) -> np.ndarray:
-    """The first ``n`` entries of a raw answer, rounded to 0/1 (drops slack variables)."""
-    return np.rint(np.asarray(values, dtype=float)[:n]).astype(np.int8)
-
-
-class NumberTokens:
-    """Whitespace-separated tokens of some lines of a text file, read in order.
-
-    Used by the free-form numeric formats (OR-Library, QAPLIB); every error names the file
-    and the line of the offending token.
-
-    >>> t = NumberTokens(["2", "1.5 7"], path="x.txt")
-    >>> t.integer("count"), t.numbers(2, "values").tolist()
-    (2, [1.5, 7.0])
-    """
-
-    def __init__(self, lines, *, path=None, first_line: int = 1, separators: str = ""):
-        self.path = path
-        self.tokens: list[str] = []
-        token_lines: list[int] = []
-        for number, line in enumerate(lines, start=first_line):
-            for sep in separators:
-                line = line.replace(sep, " ")
-            parts = line.split()
-            self.tokens.extend(parts)
-            token_lines.extend([number] * len(parts))
-        self.token_lines = token_lines
-        self.end_line = first_line + max(len(lines) - 1, 0)
-        self.pos = 0
-
-    def error(self, message: str, index: int | None = None) -> ProblemFormatError:
-        index = self.pos if index is None else index
-        line = self.token_lines[index] if index < len(self.tokens) else self.end_line
-        return ProblemFormatError(message, path=self.path, line=line)
-
-    @property
-    def remaining(self) -> int:
-        return len(self.tokens) - self.pos
-
-    def _next(self, count: int, what: str) -> list[str]:
-        chunk = self.tokens[self.pos:self.pos + count]
-        if len(chunk) < count:
-            raise self.error(f"expected {count} {what}, but the data ends after {len(chunk)} "
-                             f"(file truncated or a count is wrong)", len(self.tokens))
-        return chunk
-
-    def numbers(self, count: int, what: str, *, nonnegative: bool = False) -> np.ndarray:
-        """The next ``count`` tokens as finite floats."""
-        chunk = self._next(count, what)
-        try:
-            values = np.array(chunk, dtype=float)
-        except ValueError:
-            for k, token in enumerate(chunk):
-                try:
-                    float(token)
-                except ValueError:
-                    raise self.error(f"expected a number among the {what}, "
-                                     f"got {token!r}", self.pos + k) from None
-            raise
-        bad = np.flatnonzero(~np.isfinite(values) | ((values < 0) if nonnegative else False))
-        if bad.size:
-            k = int(bad[0])
-            kind = "non-negative finite" if nonnegative else "finite"
-            raise self.error(f"{what} must be {kind} numbers, got {chunk[k]}", self.pos + k)
-        self.pos += count
-        return values
-
-    def number(self, what: str) -> float:
-        return float(self.numbers(1, what)[0])
-
-    def integer(self, what: str, minimum: int = 1) -> int:
-        value = self.number(what)
-        if not value.is_integer() or value < minimum:
-            raise self.error(f"{what} must be an integer >= {minimum}, "
-                             f"got {self.tokens[self.pos - 1]}", self.pos - 1)
-        return int(value)
-
-    def skip(self, count: int, what: str) -> None:
-        self.pos += len(self._next(count, what))
-
-    def expect_end(self, what: str) -> None:
-        if self.remaining:
-            raise self.error(f"unexpected extra token {self.tokens[self.pos]!r} after {what}")
-
-
 def sniff(path, head: str) -> bool:
     """True for OR-Library ``mknap*`` files, by name or by their numeric layout.
 
@@ -429,12 +326,8 @@ def _mkcbres_table(path: Path, _mtime_ns: int) -> dict[tuple[int, int, int], flo
                 break
         match = _CBRES_LINE.match(line)
         if match and headers == 1:
-            try:
-                value = float(match.group(4))
-            except ValueError:
-                raise ProblemFormatError(
-                    f"expected a number for problem {match.group(0).split()[0]}, "
-                    f"got {match.group(4)!r}", path=path, line=number) from None
+            value = parse_float(match.group(4), f"problem {match.group(0).split()[0]}",
+                                path=path, line=number)
             table[tuple(int(g) for g in match.groups()[:3])] = value
     return table
 
@@ -447,10 +340,7 @@ def _lines(path: Path) -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=2)
 def _cached_lines(path: Path, _mtime_ns: int) -> tuple[str, ...]:
-    try:
-        return tuple(path.read_text().splitlines())
-    except UnicodeDecodeError:
-        raise ProblemFormatError("not a text file", path=path) from None
+    return tuple(text_lines(path))
 
 
 def _orlib_tokens(path: Path) -> NumberTokens:
@@ -471,14 +361,6 @@ def _is_count(token: str) -> bool:
     return token.isdigit() and int(token) > 0
 
 
-def is_number(token: str) -> bool:
-    """True when ``token`` reads as a finite number."""
-    try:
-        return np.isfinite(float(token))
-    except ValueError:
-        return False
-
-
 def _float_array(values, what: str, ndim: int) -> np.ndarray:
     try:
         array = np.array(values, dtype=float)
@@ -488,14 +370,3 @@ def _float_array(values, what: str, ndim: int) -> np.ndarray:
         raise ProblemFormatError(f"{what} must be a {ndim}-d array, got shape {array.shape}")
     require_finite(array, what)
     return array
-
-
-def format_number(value: float) -> str:
-    """Integers without a decimal point, other values with full precision (``repr``)."""
-    value = float(value)
-    return str(int(value)) if value.is_integer() else repr(value)
-
-
-def format_row(values) -> str:
-    """Numbers separated by spaces, as the OR-Library and QAPLIB writers print them."""
-    return " ".join(format_number(v) for v in values)

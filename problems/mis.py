@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 import scipy.sparse as sp
 
-from problems.compiled import MILP, QUBO, QUBOBuilder
+from problems.checks import binary_vector
+from problems.compiled import MILP, QUBO, QUBOBuilder, decode_bits
 from problems.errors import InfeasibleSolution, ProblemFormatError
-from problems.mdkp import binary_vector, decode_bits, is_number
+from problems.parsing import is_number, parse_int
 
 if TYPE_CHECKING:  # networkx is imported where it is used: it costs 0.6 s to load
     import networkx as nx
@@ -333,8 +334,8 @@ def _parse_dimacs(path: Path, lines: list[str]) -> tuple[int, np.ndarray, list[s
             if len(parts) != 4 or parts[1] not in ("edge", "col"):
                 raise ProblemFormatError(f"expected 'p edge N M' or 'p col N M', got "
                                          f"{line.strip()!r}", path=path, line=number)
-            n = _int_token(parts[2], "node count N", path, number, minimum=1)
-            declared = _int_token(parts[3], "edge count M", path, number, minimum=0)
+            n = parse_int(parts[2], "node count N", path=path, line=number, minimum=1)
+            declared = parse_int(parts[3], "edge count M", path=path, line=number, minimum=0)
         elif kind in ("e", "n"):
             if n is None:
                 raise ProblemFormatError(f"'{kind}' line before the 'p edge N M' line",
@@ -343,14 +344,14 @@ def _parse_dimacs(path: Path, lines: list[str]) -> tuple[int, np.ndarray, list[s
                 expected = "e u v" if kind == "e" else "n node weight"
                 raise ProblemFormatError(f"expected '{expected}', got {line.strip()!r}",
                                          path=path, line=number)
-            u = _int_token(parts[1], "node", path, number, minimum=1)
+            u = parse_int(parts[1], "node", path=path, line=number, minimum=1)
             if u > n:
                 raise ProblemFormatError(f"node {u} out of range 1..{n}", path=path, line=number)
             if kind == "n" and not is_number(parts[2]):
                 raise ProblemFormatError(f"expected a node weight, got {parts[2]!r}", path=path,
                                          line=number)
             if kind == "e":
-                v = _int_token(parts[2], "node", path, number, minimum=1)
+                v = parse_int(parts[2], "node", path=path, line=number, minimum=1)
                 if v > n:
                     raise ProblemFormatError(f"node {v} out of range 1..{n}", path=path,
                                              line=number)
@@ -378,8 +379,8 @@ def _parse_edge_list(path: Path, lines: list[str]) -> tuple[int, np.ndarray]:
         if len(parts) != 2:
             raise ProblemFormatError(f"expected two node numbers 'u v', got {line.strip()!r}",
                                      path=path, line=number)
-        rows.append((number, _int_token(parts[0], "node", path, number, minimum=0),
-                     _int_token(parts[1], "node", path, number, minimum=0)))
+        rows.append((number, parse_int(parts[0], "node", path=path, line=number, minimum=0),
+                     parse_int(parts[1], "node", path=path, line=number, minimum=0)))
     n = None
     if rows and rows[0][2] == len(rows) - 1 and all(max(u, v) < rows[0][1] for _, u, v in rows[1:]):
         n = rows[0][1]
@@ -402,17 +403,6 @@ def _clique_size(comments: list[str]) -> float | None:
         if match:
             return float(match.group(1) or match.group(2))
     return None
-
-
-def _int_token(token: str, what: str, path: Path, line: int, minimum: int) -> int:
-    try:
-        value = int(token)
-    except ValueError:
-        raise ProblemFormatError(f"expected an integer {what}, got {token!r}", path=path,
-                                 line=line) from None
-    if value < minimum:
-        raise ProblemFormatError(f"{what} must be >= {minimum}, got {value}", path=path, line=line)
-    return value
 
 
 def _edge_array(edges, n: int) -> np.ndarray:

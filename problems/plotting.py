@@ -176,7 +176,7 @@ def _plot_qap(problem, solution, ax) -> None:
 
 
 def _plot_robust_knapsack(problem, solution, ax) -> None:
-    from problems.robust_knapsack import _Recourse
+    from problems.robust_knapsack.worst_case import Recourse
 
     x = np.asarray(solution, dtype=np.int64)
     value, xi = problem.worst_case(x)
@@ -184,7 +184,7 @@ def _plot_robust_knapsack(problem, solution, ax) -> None:
     keep = np.zeros(problem.size)
     repair = np.zeros(problem.size)
     if items.size:
-        _, y, r = _Recourse(problem, items).solve(problem.scenario(xi))
+        _, y, r = Recourse(problem, items).solve(problem.scenario(xi))
         keep[items], repair[items] = y, r
     state = np.where(x == 0, 0, np.where(keep == 0, 3, np.where(repair == 1, 2, 1)))
     labels = ("not selected", "selected, produced", "selected, degraded and repaired",

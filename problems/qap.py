@@ -21,11 +21,16 @@ from typing import ClassVar
 import numpy as np
 import scipy.sparse as sp
 
+from problems.checks import PermutationWords, permutation_vector
 from problems.compiled import MILP, QUBO, QUBOBuilder
-from problems.errors import InfeasibleSolution, ProblemFormatError, require_finite
-from problems.mdkp import NumberTokens, format_row
+from problems.errors import ProblemFormatError, require_finite
+from problems.parsing import NumberTokens, format_row, text_lines
 
 MILP_MAX_SIZE = 12
+ASSIGNMENT_WORDS = PermutationWords(solution="assignment", slot="facility", item="location",
+                                    items="locations",
+                                    repeated="location {value} holds facilities {first} and "
+                                             "{second}")
 
 
 @dataclass(frozen=True)
@@ -85,12 +90,12 @@ class QAP:
         >>> QAP([[0, 1], [0, 0]], [[0, 5], [7, 0]]).evaluate([1, 0])
         7.0
         """
-        p = permutation_vector(solution, self.size)
+        p = permutation_vector(solution, self.size, ASSIGNMENT_WORDS)
         return float(np.sum(self.flow * self.distance[np.ix_(p, p)]))
 
     def check(self, solution) -> None:
         """Every permutation is feasible: only the form is checked."""
-        permutation_vector(solution, self.size)
+        permutation_vector(solution, self.size, ASSIGNMENT_WORDS)
 
     @classmethod
     def random(cls, n: int, seed: int = 0) -> QAP:
@@ -221,36 +226,6 @@ class QAP:
                              penalty=float(penalty), info={"encoding": "one-hot"})
 
 
-def permutation_vector(solution, n: int) -> np.ndarray:
-    """``solution`` as an int64 permutation of 0..n-1; ``InfeasibleSolution`` if it is not one.
-
-    >>> permutation_vector([2, 0, 1], 3)
-    array([2, 0, 1])
-    """
-    try:
-        p = np.asarray(solution)
-    except (ValueError, TypeError) as error:
-        raise InfeasibleSolution(f"solution is not a vector of locations: {error}") from None
-    if p.ndim != 1 or len(p) != n:
-        raise InfeasibleSolution(f"solution must be a permutation of {n} locations, "
-                                 f"got shape {p.shape}")
-    if p.dtype.kind not in "iu" and not (p.dtype.kind == "f" and np.all(p == np.round(p))):
-        raise InfeasibleSolution(f"solution entries must be integer locations, got dtype {p.dtype}")
-    p = p.astype(np.int64)
-    outside = np.flatnonzero((p < 0) | (p >= n))
-    if outside.size:
-        i = int(outside[0])
-        raise InfeasibleSolution(f"facility {i} is at location {p[i]}, outside 0..{n - 1}",
-                                 constraint=f"facility {i}")
-    first = {}
-    for i, k in enumerate(p.tolist()):
-        if k in first:
-            raise InfeasibleSolution(f"location {k} holds facilities {first[k]} and {i}",
-                                     constraint=f"location {k}")
-        first[k] = i
-    return p
-
-
 def decode_assignment(values, n: int) -> np.ndarray:
     """Permutation from the first n² entries (``x[i,k]`` at ``i*n + k``); -1 where row i is not
     one-hot, which ``check`` then rejects."""
@@ -284,7 +259,7 @@ def read(path, index: int | None = None) -> QAP:
     if index not in (None, 0):
         raise ProblemFormatError(f"instance index {index!r} out of range: a .dat file holds one "
                                  f"instance", path=path)
-    tokens = NumberTokens(_text_lines(path), path=path)
+    tokens = NumberTokens(text_lines(path), path=path)
     n = tokens.integer("size n")
     stated = None
     first_line = tokens.token_lines[0]
@@ -303,7 +278,7 @@ def read(path, index: int | None = None) -> QAP:
 
 
 def _read_sln(path: Path, n: int) -> tuple[float, np.ndarray]:
-    tokens = NumberTokens(_text_lines(path), path=path, separators=",")
+    tokens = NumberTokens(text_lines(path), path=path, separators=",")
     size = tokens.integer("size n")
     if size != n:
         raise tokens.error(f"the solution is for size {size}, but the instance has size {n}", 0)
@@ -323,13 +298,3 @@ def _read_sln(path: Path, n: int) -> tuple[float, np.ndarray]:
             raise tokens.error(f"location {value:g} appears twice in the permutation", start + k)
         seen.add(value)
     return header, entries.astype(np.int64) - 1
-
-
-def _text_lines(path: Path) -> list[str]:
-    if not path.is_file():
-        raise ProblemFormatError("no such file", path=path)
-    try:
-        return path.read_text().splitlines()
-    except UnicodeDecodeError:
-        raise ProblemFormatError("not a text file", path=path) from None
-
