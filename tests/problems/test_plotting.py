@@ -43,7 +43,7 @@ CASES = {
 def test_plot_writes_a_non_empty_png_for_every_type(case, tmp_path):
     problem, solution = CASES[case]()
     figure, ax = plt.subplots()
-    assert plot_solution(problem, solution, ax=ax) is ax
+    assert problem.plot(solution, ax=ax) is ax
     path = tmp_path / f"{case}.png"
     figure.savefig(path)
     plt.close(figure)

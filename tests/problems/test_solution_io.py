@@ -62,3 +62,28 @@ def test_reader_names_the_file_and_line_of_a_bad_entry(tmp_path):
 def test_labelled_without_labels_gives_indices():
     assert labelled(MIS(4, [[0, 1]]), [0, 1, 1, 1]) == [1, 2, 3]
     assert labelled(TSP.random(4, seed=0), [2, 0, 3, 1]) == [2, 0, 3, 1]
+
+
+def test_labels_survive_networkx_to_solve_to_solution(tmp_path):
+    import networkx as nx
+
+    from problems import MIS
+    from solvers import solve
+
+    graph = nx.Graph([("Valjean", "Javert"), ("Javert", "Fantine"), ("Fantine", "Cosette"),
+                      ("Cosette", "Marius"), ("Marius", "Valjean"), ("Thenardier", "Javert")])
+    problem = MIS.from_networkx(graph)
+    result = solve(problem, "ortools", time_limit=5)
+    chosen = problem.labelled(result.solution)
+    assert len(chosen) == result.objective == 3
+    assert all(not graph.has_edge(u, v) for u in chosen for v in chosen)
+    assert set(chosen) <= set(graph.nodes)
+    path = problem.write_solution(result.solution, tmp_path / "set.json")
+    assert json.loads(path.read_text())["labelled"] == chosen
+    assert problem.complement().labels == problem.labels
+
+
+def test_labels_must_name_every_node_once():
+    with pytest.raises(ProblemFormatError, match="name each of the 3 nodes once"):
+        MIS(3, [[0, 1]], labels=["a", "a", "b"])
+    assert MIS.from_networkx(__import__("networkx").path_graph(3)).labels is None
