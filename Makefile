@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	@echo "==> [1/4] creating the virtual environment $(VENV)"
 	$(PY) -m venv $(VENV)
-	@echo "==> [2/4] installing the CPU build of torch (about 200 MB)"
+	@echo "==> [2/4] installing torch (pinned first, see below)"
 	# Pin the CPU build of torch first: a bare `torch` requirement may pull a multi-GB CUDA build.
 	$(BIN)/pip install --progress-bar on "torch==2.13.0"
 	@echo "==> [3/4] installing nqco and its dependencies (OR-Tools, Qiskit, torch-geometric, ...)"
@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	# Compile and cache the numba kernels now, so no first timed run pays for it.
 	$(BIN)/python -m solvers.warmup
 	touch $(STAMP)
-	@echo "==> installed: $(BIN)/nqco --version prints $$($(BIN)/nqco --version)"
+	@echo "==> installed $$($(BIN)/nqco --version)"
 
 install: $(STAMP)
 
