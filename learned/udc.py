@@ -182,8 +182,9 @@ def udc_tsp(coords: np.ndarray, *, time_limit: float | None = None, seed: int = 
     polish_tour : a function from a tour to an improved tour, called after dividing and
         after every improving round (its result is kept only when it is a shorter tour of
         the same cities); None: conquering and reunion alone.
-    on_improvement : called as ``on_improvement(length, round=r)`` after dividing and after
-        each improving round, as it happens.
+    on_improvement : called as ``on_improvement(length, tour, round=r)`` after dividing and
+        after each improving round, as it happens (``tour`` is the current tour; copy it to
+        keep it).
 
     Returns
     -------
@@ -237,7 +238,7 @@ def _udc(coords, time_limit, seed, rounds, subpath_len, k, init, conquer, sample
     divided = time.perf_counter() - start
     trace = [(divided, length)]
     if on_improvement is not None:
-        on_improvement(length, round=0)
+        on_improvement(length, tour, round=0)
     info = {"init": init, "conquer": conquer, "initial_length": initial, "divide_s": divided}
 
     length_sub = min(subpath_len, n)
@@ -267,7 +268,7 @@ def _udc(coords, time_limit, seed, rounds, subpath_len, k, init, conquer, sample
             length = tour_length(coords, tour)
             trace.append((time.perf_counter() - start, length))
             if on_improvement is not None:
-                on_improvement(length, round=done)
+                on_improvement(length, tour, round=done)
             stalled = 0
         else:
             stalled += 1
