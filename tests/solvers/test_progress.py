@@ -27,6 +27,7 @@ def test_progress_keeps_only_improvements_in_the_problem_sense():
 
 @pytest.mark.parametrize("problem, method, options", [
     (TSP.random(150, seed=1), "mcts", {"time_limit": 1.0}),
+    (TSP.random(150, seed=1), "udc", {"rounds": 2}),
     (TSP.random(60, seed=1), "ortools", {"time_limit": 1.0}),
     (MIS.random(60, seed=1), "ortools", {"time_limit": 1.0}),
     (MDKP.random(30, 5, seed=1), "ortools", {"time_limit": 1.0}),
