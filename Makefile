@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --progress-bar on -e ".[test,ray]"
 	@echo "==> [4/4] compiling the numba kernels once (about a minute)"
 	# Compile and cache the numba kernels now, so no first timed run pays for it.
-	$(BIN)/python -m solvers.warmup
+	$(BIN)/python -m solvers.runs.warmup
 	touch $(STAMP)
 	@echo "==> installed $$($(BIN)/nqco --version)"
 

@@ -15,7 +15,7 @@ from problems.plotting import plot_solution
 from problems.solution_io import labelled, read_solution, write_solution
 from solvers import Result, methods, solve
 from solvers.cli import version as _version
-from solvers.plots import plot_trace
+from solvers.report.trace import plot_trace
 from solvers.progress import Improvement
 
 __version__ = _version()

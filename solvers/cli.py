@@ -95,7 +95,7 @@ def _non_negative_number(text: str) -> float:
 
 
 def _seeds(text: str) -> list[int]:
-    from solvers.batch import parse_seeds
+    from solvers.runs.batch import parse_seeds
 
     try:
         return parse_seeds(text)
@@ -275,7 +275,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.extra = extra
     try:
-        from solvers.executors import import_plugins
+        from solvers.runs.executors import import_plugins
 
         args.plugins = _plugin_list(getattr(args, "plugins", ""))
         import_plugins(args.plugins)
@@ -320,7 +320,7 @@ def _existing_file(path: Path) -> Path:
 
 def _best_known(path: Path, index: int, problem) -> float | None:
     from problems import count
-    from solvers.batch import BestKnown
+    from solvers.runs.batch import BestKnown
 
     value = BestKnown().lookup(path, index, count(path), problem.name)
     if value is None:
@@ -371,7 +371,7 @@ def _plot(output: Path, problem, result) -> None:
     import matplotlib.pyplot as plt
 
     from problems.plotting import plot_solution
-    from solvers.plots import plot_trace
+    from solvers.report.trace import plot_trace
 
     drawn = result.solution is not None and result.feasible
     figure, axes = plt.subplots(1, 2 if drawn else 1, figsize=(12 if drawn else 6, 5),
@@ -403,7 +403,7 @@ def _write_solution(output: Path, path: Path, index: int, problem, result, best)
 
 
 def _cmd_batch(args) -> int:
-    from solvers.batch import resolve_methods, run_batch
+    from solvers.runs.batch import resolve_methods, run_batch
 
     if not args.directory.is_dir():
         raise UsageError(f"{args.directory}: no such folder")
@@ -530,7 +530,7 @@ def _cmd_generate(args) -> int:
 
 
 def _cmd_warmup(args) -> int:
-    from solvers.warmup import warm_up
+    from solvers.runs.warmup import warm_up
 
     seconds = warm_up(verbose=True)
     print(f"compiled and cached in {sum(seconds.values()):.1f} s; later runs load the cache")
@@ -540,7 +540,7 @@ def _cmd_warmup(args) -> int:
 def _cmd_info(args) -> int:
     from problems import load
     from problems.load import count
-    from solvers.batch import problem_type_of
+    from solvers.runs.batch import problem_type_of
 
     path = _existing_file(args.file)
     kind = problem_type_of(path)
@@ -556,3 +556,7 @@ def _cmd_info(args) -> int:
                      problem.sense))
     print(_table(("index", "name", "size", "best-known", "sense"), rows))
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

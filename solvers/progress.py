@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from solvers.result import gap_percent
+from solvers.result import gap
 
 LOGGER_NAME = "nqco.progress"
 _HANDLER_NAME = "nqco-console"
@@ -83,7 +83,7 @@ class Progress:
                 return
             self.best = objective
             event = Improvement(self.method, self.problem, time.perf_counter() - self.start,
-                                objective, gap_percent(objective, self.best_known, self.sense),
+                                objective, gap(objective, self.best_known, self.sense),
                                 detail)
             self.logger.info("%s", event.text())
             if self.callback is not None:

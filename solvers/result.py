@@ -60,7 +60,7 @@ class Result:
         """Relative gap in percent to ``reference`` (positive = worse), ``None`` if unknown."""
         if not self.feasible:
             return None
-        return gap_percent(self.objective, reference, self.sense)
+        return gap(self.objective, reference, self.sense)
 
     def summary(self) -> str:
         obj = "-" if self.objective is None else f"{self.objective:.10g}"
@@ -78,10 +78,10 @@ class Result:
         return d
 
 
-def gap_percent(objective: float | None, reference: float | None, sense: str) -> float | None:
+def gap(objective: float | None, reference: float | None, sense: str) -> float | None:
     """Relative gap of ``objective`` to ``reference`` in percent (positive = worse).
 
-    >>> gap_percent(105.0, 100.0, "min"), gap_percent(95.0, 100.0, "max")
+    >>> gap(105.0, 100.0, "min"), gap(95.0, 100.0, "max")
     (5.0, 5.0)
     """
     if reference is None or objective is None:

@@ -1,8 +1,10 @@
-"""The ``nqco`` console script, run as a user runs it (a subprocess of the installed script)."""
+"""The ``nqco`` command, run as a user runs it: a subprocess of ``solvers.cli`` (the console
+script's target) under the interpreter running the tests, on this tree's code."""
 
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,11 +14,11 @@ from problems.tsp import read_tour
 from solvers import solve
 
 ROOT = Path(__file__).resolve().parents[2]
-NQCO = ROOT / ".venv" / "bin" / "nqco"
+NQCO = [sys.executable, "-m", "solvers.cli"]
 
 
 def nqco(*args, cwd=ROOT, timeout=120, env=None) -> subprocess.CompletedProcess:
-    return subprocess.run([str(NQCO), *map(str, args)], cwd=cwd, capture_output=True,
+    return subprocess.run([*NQCO, *map(str, args)], cwd=cwd, capture_output=True,
                           text=True, timeout=timeout, env=env)
 
 

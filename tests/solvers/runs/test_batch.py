@@ -1,19 +1,20 @@
 import signal
 import sqlite3
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from problems import MDKP, MIS, ProblemFormatError
-from solvers.batch import (BestKnown, make_plan, parse_seeds, read_manifest, resolve_methods,
-                           run_batch)
 from solvers.registry import UnknownMethod
-from solvers.store import FILE_ERROR_METHOD, ResultStore
+from solvers.runs.batch import (BestKnown, make_plan, parse_seeds, read_manifest,
+                                resolve_methods, run_batch)
+from solvers.runs.store import FILE_ERROR_METHOD, ResultStore
 
-ROOT = Path(__file__).resolve().parents[2]
-NQCO = ROOT / ".venv" / "bin" / "nqco"
+ROOT = Path(__file__).resolve().parents[3]
+NQCO = [sys.executable, "-m", "solvers.cli"]  # the console script's target
 PLUGINS = ["tests.solvers.fake_methods"]
 
 
@@ -230,7 +231,7 @@ def _alive(pid: int) -> bool:
 
 def test_killed_batch_resumes_without_losing_or_repeating_work(folder):
     db = folder.parent / "r.sqlite"
-    command = [str(NQCO), "batch", str(folder), "-m", "test-slow-exact", "--seeds", "0-3",
+    command = [*NQCO, "batch", str(folder), "-m", "test-slow-exact", "--seeds", "0-3",
                "-t", "5", "--workers", "2", "--db", str(db), "-q", "-O", "delay=0.4",
                "--plugins", PLUGINS[0]]
     batch = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -282,7 +283,7 @@ def test_ray_executor_gives_the_same_rows_as_the_local_one(folder):
 
 
 def test_local_workers_split_the_cores_between_them(folder):
-    from solvers.executors import LocalExecutor, Task
+    from solvers.runs.executors import LocalExecutor, Task
     from solvers.threads import worker_share
 
     task = Task(str(folder / "a.col"), 0, "test-threads", 0, 5.0, plugins=tuple(PLUGINS))

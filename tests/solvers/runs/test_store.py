@@ -5,7 +5,7 @@ import zlib
 import numpy as np
 import pytest
 
-from solvers.store import FILE_ERROR_METHOD, Record, ResultStore, options_hash
+from solvers.runs.store import FILE_ERROR_METHOD, Record, ResultStore, options_hash
 
 
 def record(**changes) -> Record:

@@ -1,8 +1,9 @@
 """``method="ortools"``: the strongest plain use of OR-Tools for each problem type.
 
-* TSP: routing with ``PATH_CHEAPEST_ARC`` then guided local search (``solvers.ortools_routing``).
-* MDKP, MIS, QAP: CP-SAT with all cores (``solvers.cpsat``).
-* RobustKnapsack: exact column-and-constraint generation with MathOpt (``solvers.ccg``).
+* TSP: routing with ``PATH_CHEAPEST_ARC`` then guided local search
+  (``solvers.algorithms.ortools_routing``).
+* MDKP, MIS, QAP: CP-SAT with all cores (``solvers.algorithms.cpsat``).
+* RobustKnapsack: exact column-and-constraint generation with MathOpt (``solvers.algorithms.ccg``).
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ from __future__ import annotations
 from solvers.result import Answer
 
 _BY_TYPE = {
-    "TSP": ("solvers.ortools_routing", "solve_tsp_routing"),
-    "MDKP": ("solvers.cpsat", "solve_mdkp_cpsat"),
-    "MIS": ("solvers.cpsat", "solve_mis_cpsat"),
-    "QAP": ("solvers.cpsat", "solve_qap_cpsat"),
-    "RobustKnapsack": ("solvers.ccg", "solve_ccg"),
+    "TSP": ("solvers.algorithms.ortools_routing", "solve_tsp_routing"),
+    "MDKP": ("solvers.algorithms.cpsat", "solve_mdkp_cpsat"),
+    "MIS": ("solvers.algorithms.cpsat", "solve_mis_cpsat"),
+    "QAP": ("solvers.algorithms.cpsat", "solve_qap_cpsat"),
+    "RobustKnapsack": ("solvers.algorithms.ccg", "solve_ccg"),
 }
 
 

@@ -5,7 +5,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from solvers.plots import plot_trace, step_points  # noqa: E402
+from solvers.report.trace import plot_trace, step_points  # noqa: E402
 from solvers.result import Result  # noqa: E402
 
 

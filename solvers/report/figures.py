@@ -68,7 +68,7 @@ def plot_gap_strips(ax, gaps: Mapping[str, Sequence[float]], colors: Mapping[str
             ax.annotate(f"{value:.3g} %", (position, limit), xytext=(4, -10),
                         textcoords="offset points", fontsize=7, color=colors[label])
     ax.set_xticks(range(1, len(labels) + 1), labels, rotation=30, ha="right", fontsize=8)
-    span = limit - low
+    span = (limit - low) or 1.0
     ax.set_ylim(low - 0.05 * span, limit + 0.02 * span if outliers else limit + 0.08 * span)
     ax.set_ylabel(f"gap to {reference} %" + (" (axis clipped, ▲ = beyond)" if outliers else ""),
                   fontsize=8)

@@ -1,4 +1,4 @@
-"""Tests of solvers/mcts.py: heatmap-guided MCTS for the TSP, through solve()."""
+"""Tests of solvers/algorithms/mcts.py: heatmap-guided MCTS for the TSP, through solve()."""
 
 import subprocess
 import sys
@@ -11,8 +11,8 @@ import pytest
 from problems import TSP, load
 from solvers import methods, solve
 
-TSPLIB = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "tsplib"
-ROOT = Path(__file__).resolve().parents[2]
+TSPLIB = Path(__file__).resolve().parents[4] / "shared" / "benchmarks" / "tsplib"
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.mark.parametrize("name, optimum", [("berlin52", 7542), ("eil51", 426), ("st70", 675)])

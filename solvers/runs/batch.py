@@ -25,10 +25,10 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from problems.errors import ProblemFormatError
 from solvers import registry
-from solvers.executors import (LocalExecutor, Outcome, RayExecutor, Task, describe_error,
-                               import_plugins)
-from solvers.result import gap_percent
-from solvers.store import FILE_ERROR_METHOD, Key, Record, ResultStore, options_hash
+from solvers.runs.executors import (LocalExecutor, Outcome, RayExecutor, Task,
+                                   describe_error, import_plugins)
+from solvers.result import gap
+from solvers.runs.store import FILE_ERROR_METHOD, Key, Record, ResultStore, options_hash
 
 MANIFEST = "best_known.csv"
 
@@ -373,9 +373,9 @@ def task_line(record: Record) -> str:
     parts = [name, record.method, f"seed {record.seed}", record.status]
     if record.objective is not None:
         parts.append(f"objective {record.objective:.10g}")
-        gap = gap_percent(record.objective, record.best_known, record.sense or "min")
-        if gap is not None:
-            parts.append(f"gap {gap:.3f} %")
+        percent = gap(record.objective, record.best_known, record.sense or "min")
+        if percent is not None:
+            parts.append(f"gap {percent:.3f} %")
     if record.time_s is not None:
         parts.append(f"{record.time_s:.2f} s")
     if record.error:

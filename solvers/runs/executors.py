@@ -261,7 +261,7 @@ def _context():
     methods = multiprocessing.get_all_start_methods()
     if "forkserver" in methods:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["solvers.executors", "problems", "solvers"])
+        context.set_forkserver_preload(["solvers.runs.executors", "problems", "solvers"])
         return context
     return multiprocessing.get_context("spawn")
 

@@ -3,12 +3,12 @@
 numba compiles a kernel the first time it is called and keeps the machine code on disk
 (``cache=True``), so in a fresh install the first ``mcts``, ``udc``, ``sa`` or fast-simulator
 call of each process spends seconds compiling *inside its time limit* (9–15 s for ``udc``
-on this 2-core machine, as ``python -m solvers.warmup`` prints on a fresh clone): its first
+on this 2-core machine, as ``python -m solvers.runs.warmup`` prints on a fresh clone): its first
 answer is worse than it should be and overruns the limit.
 ``make install`` (hence ``make demo`` and ``make test``) runs this once; ``nqco warmup`` does
 it by hand after an install by other means. Later processes load the cached code.
 
-    python -m solvers.warmup
+    python -m solvers.runs.warmup
 """
 
 from __future__ import annotations
