@@ -30,5 +30,5 @@ def test_readme_python_block_runs(number, tmp_path):
         (tmp_path / "shared").symlink_to(SHARED)
     env = dict(os.environ, PYTHONPATH=str(ROOT), MPLBACKEND="Agg")
     out = subprocess.run([sys.executable, "-c", code], cwd=work, capture_output=True,
-                         text=True, timeout=240, env=env)
+                         text=True, timeout=600, env=env)
     assert out.returncode == 0, f"README block {number} failed:\n{code}\n{out.stderr[-3000:]}"

@@ -144,6 +144,8 @@ def _time_axis(ax) -> None:
 def _gap_axis(ax, label: str) -> None:
     ax.set_yscale("symlog", linthresh=0.1)
     ax.set_ylabel(label + " (symlog)")
+    if ax.dataLim.y0 >= 0:  # no negative gaps: no empty negative half
+        ax.set_ylim(bottom=0)
 
 
 def _anytime_instance(study: Study) -> Instance | None:
