@@ -99,7 +99,7 @@ def problem_type_of(path: Path) -> str:
 
     module = reader_for(path).__name__
     for cls in (problems.TSP, problems.MDKP, problems.MIS, problems.QAP, problems.RobustKnapsack):
-        if cls.__module__ == module:
+        if cls.__module__ == module or cls.__module__.startswith(module + "."):  # packages too
             return cls.__name__
     raise ProblemFormatError(f"reader {module} belongs to no known problem type", path=path)
 

@@ -309,3 +309,14 @@ def test_verbose_batch_prints_one_line_per_task_and_skips_exact_on_large_instanc
     assert "handles sizes up to 18" in skipped and "size 40" in skipped
     with ResultStore(db) as store:
         assert sorted(r.status for r in store.records()) == ["optimal", "skipped"]
+
+
+def test_problem_types_of_files_read_by_packages_and_modules(tmp_path):
+    from problems import QAP, TSP, RobustKnapsack
+    from solvers.runs.batch import problem_type_of
+
+    TSP.random(5, seed=0).write_tsplib(tmp_path / "t.tsp")
+    RobustKnapsack.random(4, seed=0).write(tmp_path / "RKP_UN_n4")
+    QAP.random(4, seed=0).write_qaplib(tmp_path / "q.dat")
+    assert [problem_type_of(tmp_path / name) for name in ("t.tsp", "RKP_UN_n4", "q.dat")] == [
+        "TSP", "RobustKnapsack", "QAP"]
