@@ -41,7 +41,7 @@ TSPLIB = ("pcb442", "rat783", "pr1002", "u1060", "vm1084", "pcb1173", "d1291", "
           "d2103", "pcb3038", "fnl4461", "rl5915", "rl11849", "usa13509", "brd14051", "d15112",
           "d18512")
 TARGETS = {"TSP-500": 1.0, "TSP-1000": 1.5, "TSP-10000": 3.0}
-# solvers/methods/ortools_routing.py refuses larger instances (dense matrix)
+# solvers/algorithms/ortools_routing.py refuses larger instances (dense matrix)
 ORTOOLS_MAX = 10_000
 
 

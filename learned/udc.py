@@ -17,8 +17,8 @@ Large-Scale Combinatorial Optimization Problems" (NeurIPS 2024):
 3. **Reunion.** Each round shifts the cut points by about ``subpath_len / 2``, so the
    borders of one round lie inside the sub-paths of the next. After dividing and after each
    improving round an optional ``polish_tour`` function improves the whole tour:
-   ``solvers.methods.udc`` passes 2-opt and Or-opt towards each city's nearest neighbours
-   (``solvers.methods.local_search``), which make the moves that cross sub-path borders or join
+   ``solvers.algorithms.udc`` passes 2-opt and Or-opt towards each city's nearest neighbours
+   (``solvers.algorithms.local_search``), which make the moves that cross sub-path borders or join
    stretches far apart in tour order, which no sub-path can (an addition to UDC, measured as
    an ablation in ``bench/tsp_udc.py``).
 

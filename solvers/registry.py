@@ -55,35 +55,35 @@ def register(spec: MethodSpec) -> None:
 
 
 for _spec in (
-    MethodSpec("ortools", "solvers.methods.ortools_baseline:solve_ortools", PROBLEM_TYPES,
+    MethodSpec("ortools", "solvers.algorithms.ortools_baseline:solve_ortools", PROBLEM_TYPES,
                "OR-Tools: routing + guided local search (TSP), CP-SAT (MDKP, MIS, QAP), "
                "column-and-constraint generation (RobustKnapsack)", demo=True),
-    MethodSpec("ccg", "solvers.methods.ccg:solve_ccg", ("RobustKnapsack",),
+    MethodSpec("ccg", "solvers.algorithms.ccg:solve_ccg", ("RobustKnapsack",),
                "exact column-and-constraint generation with MathOpt (SCIP)", demo=True),
-    MethodSpec("milp", "solvers.methods.milp:solve_milp", PROBLEM_TYPES,
+    MethodSpec("milp", "solvers.algorithms.milp:solve_milp", PROBLEM_TYPES,
                "the compiled MILP solved by MathOpt (solver='scip' default, or 'highs'); "
                "for RobustKnapsack the nominal problem, its x priced exactly", demo=True,
                max_size={"TSP": 60}),  # problems.tsp.MILP_LIMIT: the MTZ model's size
-    MethodSpec("exact", "solvers.methods.exact:solve_exact", PROBLEM_TYPES,
+    MethodSpec("exact", "solvers.algorithms.exact:solve_exact", PROBLEM_TYPES,
                "brute-force enumeration for tiny instances (references for tests and quantum)",
                demo=True, max_size=EXACT_LIMITS),
-    MethodSpec("qaoa", "solvers.methods.quantum:solve_qaoa", ("MDKP", "MIS", "TSP", "QAP"),
+    MethodSpec("qaoa", "solvers.algorithms.quantum:solve_qaoa", ("MDKP", "MIS", "TSP", "QAP"),
                "QAOA in a slack-free Lagrangian multiplier loop (fast torch simulator or Aer)",
                demo=True, max_size=QUANTUM_LIMITS),
-    MethodSpec("vqe", "solvers.methods.quantum:solve_vqe", ("MDKP", "MIS", "TSP", "QAP"),
+    MethodSpec("vqe", "solvers.algorithms.quantum:solve_vqe", ("MDKP", "MIS", "TSP", "QAP"),
                "VQE (EfficientSU2/RealAmplitudes on Aer) in a Lagrangian multiplier loop",
                max_size=QUANTUM_LIMITS),
-    MethodSpec("cvar-vqe", "solvers.methods.quantum:solve_cvar_vqe",
+    MethodSpec("cvar-vqe", "solvers.algorithms.quantum:solve_cvar_vqe",
                ("MDKP", "MIS", "TSP", "QAP"),
                "CVaR-VQE (alpha-tail energy) on Aer in a Lagrangian multiplier loop",
                max_size=QUANTUM_LIMITS),
-    MethodSpec("sa", "solvers.methods.quantum:solve_sa", ("MDKP", "MIS", "TSP", "QAP"),
+    MethodSpec("sa", "solvers.algorithms.quantum:solve_sa", ("MDKP", "MIS", "TSP", "QAP"),
                "simulated annealing on the problem's QUBO (slack) or the Lagrangian QUBOs",
                demo=True, max_size={"TSP": 40}),
-    MethodSpec("udc", "solvers.methods.udc:solve_udc", ("TSP",),
+    MethodSpec("udc", "solvers.algorithms.udc:solve_udc", ("TSP",),
                "GNN divide-and-conquer: learned dividing, learned sub-path conquering, reunion",
                demo=True),
-    MethodSpec("mcts", "solvers.methods.mcts:solve_mcts", ("TSP",),
+    MethodSpec("mcts", "solvers.algorithms.mcts:solve_mcts", ("TSP",),
                "heatmap-guided Monte Carlo tree search over k-opt moves", demo=True),
 ):
     register(_spec)

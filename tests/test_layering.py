@@ -2,7 +2,7 @@
 
 * ``problems`` imports none of ``solvers``, ``quantum``, ``learned``;
 * ``quantum`` and ``learned`` import ``problems`` only (never each other, never ``solvers``);
-* inside ``solvers``, the method families (``solvers.methods``) import neither the batch
+* inside ``solvers``, the method families (``solvers.algorithms``) import neither the batch
   machinery (``solvers.runs``) nor the report (``solvers.report``).
 
 Every import counts: at module level or inside a function, relative or absolute,
@@ -24,7 +24,7 @@ TARGET = re.compile(r"((?:problems|quantum|learned|solvers)(?:\.\w+)*):\w+")
 
 
 def module_name(path: Path) -> str:
-    """``solvers/methods/mcts.py`` -> ``solvers.methods.mcts`` (``__init__``: the package)."""
+    """``solvers/algorithms/mcts.py`` -> ``solvers.algorithms.mcts`` (``__init__``: the package)."""
     parts = path.relative_to(ROOT).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
@@ -69,9 +69,9 @@ def broken_rule(importer: str, imported: str) -> str | None:
     if top in ("quantum", "learned") and target in PACKAGES and target not in (top, "problems"):
         other = "learned" if top == "quantum" else "quantum"
         return f"{top} imports problems only (never {other}, never solvers)"
-    if within(importer, "solvers.methods") and (within(imported, "solvers.runs")
+    if within(importer, "solvers.algorithms") and (within(imported, "solvers.runs")
                                                  or within(imported, "solvers.report")):
-        return "solvers.methods imports neither solvers.runs nor solvers.report"
+        return "solvers.algorithms imports neither solvers.runs nor solvers.report"
     return None
 
 
@@ -102,9 +102,9 @@ def test_every_module_of_the_four_packages_keeps_to_its_layer():
     ("quantum.x", "from learned.heatmaps import knn\n", "quantum imports problems only"),
     ("problems.tsp", "import importlib\nimportlib.import_module('quantum.ising')\n",
      "problems imports none"),
-    ("solvers.methods.mcts", "from ..runs import store\n", "solvers.methods imports"),
-    ("solvers.methods.mcts", "from solvers import report\n", "solvers.methods imports"),
-    ("learned.udc", "POLISH = 'solvers.methods.udc:whole_tour_polish'\n",
+    ("solvers.algorithms.mcts", "from ..runs import store\n", "solvers.algorithms imports"),
+    ("solvers.algorithms.mcts", "from solvers import report\n", "solvers.algorithms imports"),
+    ("learned.udc", "POLISH = 'solvers.algorithms.udc:whole_tour_polish'\n",
      "learned imports problems only"),
 ])
 def test_the_check_sees_every_kind_of_import(module, source, rule):
@@ -114,10 +114,10 @@ def test_the_check_sees_every_kind_of_import(module, source, rule):
 
 def test_allowed_imports_pass_and_relative_imports_resolve():
     source = "from problems import TSP\nfrom . import local_search\n"
-    found = [imported for _, imported in imports(source, "solvers.methods.udc")]
-    assert found == ["problems", "problems.TSP", "solvers.methods",
-                     "solvers.methods.local_search"]
-    assert [broken_rule("solvers.methods.udc", imported) for imported in found] == [None] * 4
+    found = [imported for _, imported in imports(source, "solvers.algorithms.udc")]
+    assert found == ["problems", "problems.TSP", "solvers.algorithms",
+                     "solvers.algorithms.local_search"]
+    assert [broken_rule("solvers.algorithms.udc", imported) for imported in found] == [None] * 4
 
 
 def test_no_module_of_solvers_hides_its_public_api():

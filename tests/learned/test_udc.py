@@ -5,7 +5,7 @@ from learned import gnn, subpath_policy, udc
 from learned.candidates import knn
 from problems import TSP
 from solvers import solve
-from solvers.methods.udc import whole_tour_polish
+from solvers.algorithms.udc import whole_tour_polish
 
 
 def _is_tour(tour, n):

@@ -8,7 +8,7 @@ import pytest
 from problems import MDKP, load
 from problems.errors import InfeasibleSolution, ProblemFormatError
 from problems.mdkp import count, read, sniff
-from solvers.methods.milp import solve_milp_model
+from solvers.algorithms.milp import solve_milp_model
 
 MKNAP = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "mknap"
 MKNAP1_OPTIMA = [3800, 8706.1, 4015, 6120, 12400, 10618, 16537]

@@ -8,7 +8,7 @@ import pytest
 from problems import MIS, load
 from problems.errors import InfeasibleSolution, ProblemFormatError
 from problems.mis import read, sniff
-from solvers.methods.milp import solve_milp_model
+from solvers.algorithms.milp import solve_milp_model
 
 MIS_DIR = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "mis"
 

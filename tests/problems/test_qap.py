@@ -7,7 +7,7 @@ import pytest
 from problems import QAP, load
 from problems.errors import InfeasibleSolution, ProblemFormatError
 from problems.qap import read, sniff
-from solvers.methods.milp import solve_milp_model
+from solvers.algorithms.milp import solve_milp_model
 
 QAPLIB = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "qaplib"
 

@@ -6,7 +6,7 @@ from quantum.brute_force import (ExactMinimiser, approximation_ratio, feasible_o
                                  minimise_qubo, optimal_probability)
 from quantum.encodings import make_encoding
 from quantum.samples import Samples
-from solvers.methods.exact import solve_exact
+from solvers.algorithms.exact import solve_exact
 
 
 @pytest.mark.parametrize("problem", [MDKP.random(10, 2, seed=2), MIS.random(11, p=0.3, seed=2),

@@ -9,7 +9,7 @@ import os
 import signal
 import time
 
-from solvers.methods.exact import solve_exact
+from solvers.algorithms.exact import solve_exact
 from solvers.registry import MethodSpec, register
 from solvers.threads import available_threads
 

@@ -16,7 +16,7 @@ def brute_force(tsp: TSP) -> float:
 # ------------------------------------------------------------------ MILP
 @pytest.mark.parametrize("n,seed", [(5, 0), (5, 1), (6, 2), (6, 3)])
 def test_milp_optimum_equals_brute_force(n, seed):
-    from solvers.methods.milp import solve_milp_model
+    from solvers.algorithms.milp import solve_milp_model
 
     tsp = TSP.random(n, seed=seed)
     milp = tsp.to_milp()

@@ -47,7 +47,7 @@ def test_att48_optimal_tour_has_the_published_length():
 
 
 def test_geo_burma14_optimum_matches_tsplib():
-    from solvers.methods.milp import solve_milp_model
+    from solvers.algorithms.milp import solve_milp_model
 
     tsp = TSP("burma14", coords=BURMA14, edge_weight_type="GEO")
     milp = tsp.to_milp()

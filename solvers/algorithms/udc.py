@@ -16,7 +16,7 @@ import numpy as np
 
 from learned import udc
 from learned.candidates import knn
-from solvers.methods.local_search import Metric, two_opt_or_opt
+from solvers.algorithms.local_search import Metric, two_opt_or_opt
 from solvers.result import Answer
 
 

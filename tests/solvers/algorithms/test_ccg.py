@@ -6,7 +6,7 @@ import pytest
 
 from problems import RobustKnapsack, load
 from solvers import solve
-from solvers.methods.ccg import solve_ccg
+from solvers.algorithms.ccg import solve_ccg
 from tests.problems.test_robust_knapsack import all_selections, brute_value, instance
 
 # Proved optima of branch-and-price (ResultsForBranchAndPrice.csv, "Solved to optimality" = 1)

@@ -1,11 +1,11 @@
-"""Tests of solvers/methods/local_search.py: compiled distances, tour moves, 2-opt + Or-opt."""
+"""Tests of solvers/algorithms/local_search.py: compiled distances, tour moves, 2-opt + Or-opt."""
 
 import numpy as np
 import pytest
 
 from learned.candidates import knn
 from problems import TSP
-from solvers.methods import local_search as ls
+from solvers.algorithms import local_search as ls
 
 
 def graph(problem, k=8):

@@ -1,9 +1,9 @@
 """``method="ortools"``: the strongest plain use of OR-Tools for each problem type.
 
 * TSP: routing with ``PATH_CHEAPEST_ARC`` then guided local search
-  (``solvers.methods.ortools_routing``).
-* MDKP, MIS, QAP: CP-SAT with all cores (``solvers.methods.cpsat``).
-* RobustKnapsack: exact column-and-constraint generation with MathOpt (``solvers.methods.ccg``).
+  (``solvers.algorithms.ortools_routing``).
+* MDKP, MIS, QAP: CP-SAT with all cores (``solvers.algorithms.cpsat``).
+* RobustKnapsack: exact column-and-constraint generation with MathOpt (``solvers.algorithms.ccg``).
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from __future__ import annotations
 from solvers.result import Answer
 
 _BY_TYPE = {
-    "TSP": ("solvers.methods.ortools_routing", "solve_tsp_routing"),
-    "MDKP": ("solvers.methods.cpsat", "solve_mdkp_cpsat"),
-    "MIS": ("solvers.methods.cpsat", "solve_mis_cpsat"),
-    "QAP": ("solvers.methods.cpsat", "solve_qap_cpsat"),
-    "RobustKnapsack": ("solvers.methods.ccg", "solve_ccg"),
+    "TSP": ("solvers.algorithms.ortools_routing", "solve_tsp_routing"),
+    "MDKP": ("solvers.algorithms.cpsat", "solve_mdkp_cpsat"),
+    "MIS": ("solvers.algorithms.cpsat", "solve_mis_cpsat"),
+    "QAP": ("solvers.algorithms.cpsat", "solve_qap_cpsat"),
+    "RobustKnapsack": ("solvers.algorithms.ccg", "solve_ccg"),
 }
 
 

@@ -9,7 +9,7 @@ import pytest
 from problems import MDKP, MIS, QAP
 from problems import mdkp, mis, qap
 from solvers import solve
-from solvers.methods.cpsat import _QapSwaps, edge_clique_cover, solve_mdkp_cpsat
+from solvers.algorithms.cpsat import _QapSwaps, edge_clique_cover, solve_mdkp_cpsat
 
 BENCHMARKS = Path(__file__).resolve().parents[4] / "shared" / "benchmarks"
 

@@ -6,7 +6,7 @@ import pytest
 
 from problems import TSP, load
 from solvers import solve
-from solvers.methods.ortools_routing import MAX_CITIES, cost_rows, solve_tsp_routing
+from solvers.algorithms.ortools_routing import MAX_CITIES, cost_rows, solve_tsp_routing
 
 TSPLIB = Path(__file__).resolve().parents[4] / "shared" / "benchmarks" / "tsplib"
 

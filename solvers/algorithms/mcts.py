@@ -7,7 +7,7 @@ sparse candidate graph so that memory is O(N·k):
    problem's own distances; a heatmap on them (``learned.heatmaps``) initialises the edge
    weights ``W = 100·H`` (symmetrised) and the visit counts ``Q = 0``;
 2. an initial tour sampled city by city ∝ ``W`` among unvisited candidates, improved by
-   2-opt + Or-opt (``solvers.methods.local_search``);
+   2-opt + Or-opt (``solvers.algorithms.local_search``);
 3. rounds of actions: an action starts at a city ``t1`` and applies a sequential k-opt move as
    a chain of 2-opt steps of depth at most ``max_depth``; each step adds an edge ``(b, c)`` to
    a candidate chosen ∝ ``Z = W/Ω + alpha·sqrt(ln(M+1)/(Q+1))`` among those with ``Z >= 1``
@@ -36,7 +36,7 @@ from numba import njit
 
 from learned import heatmaps
 from learned.candidates import knn, knn_from_matrix
-from solvers.methods.local_search import (GEO, MATRIX, Metric, check_metric, cycle_length,
+from solvers.algorithms.local_search import (GEO, MATRIX, Metric, check_metric, cycle_length,
                                              dist, journaled_reverse, metric_for, move2,
                                              or_opt_from, pop, pred, push, succ, tour_length,
                                              two_opt_from, undo_to)

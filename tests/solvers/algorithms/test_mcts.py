@@ -1,4 +1,4 @@
-"""Tests of solvers/methods/mcts.py: heatmap-guided MCTS for the TSP, through solve()."""
+"""Tests of solvers/algorithms/mcts.py: heatmap-guided MCTS for the TSP, through solve()."""
 
 import subprocess
 import sys

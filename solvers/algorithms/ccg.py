@@ -27,7 +27,7 @@ from datetime import timedelta
 import numpy as np
 from ortools.math_opt.python import mathopt
 
-from solvers.methods.milp import SOLVERS, build_model
+from solvers.algorithms.milp import SOLVERS, build_model
 from solvers.result import Answer
 
 DEFAULT_TIME_LIMIT = 300.0
