@@ -156,6 +156,7 @@ def udc_tsp(coords: np.ndarray, *, time_limit: float | None = None, seed: int = 
             device: str = "auto", patience: int = 100, threshold: float = DIVIDE_THRESHOLD,
             threads: int | None = 1,
             polish_tour: Callable[[np.ndarray], np.ndarray] | None = None,
+            on_improvement: Callable[..., None] | None = None,
             ) -> tuple[np.ndarray, tuple, dict]:
     """Divide, conquer and reunite: a TSP tour of ``coords``.
 
@@ -182,6 +183,9 @@ def udc_tsp(coords: np.ndarray, *, time_limit: float | None = None, seed: int = 
     polish_tour : a function from a tour to an improved tour, called after dividing and
         after every improving round (its result is kept only when it is a shorter tour of
         the same cities); None: conquering and reunion alone.
+    on_improvement : called as ``on_improvement(length, tour, round=r)`` after dividing and
+        after each improving round, as it happens (``tour`` is the current tour; copy it to
+        keep it).
 
     Returns
     -------
@@ -202,13 +206,13 @@ def udc_tsp(coords: np.ndarray, *, time_limit: float | None = None, seed: int = 
         torch.set_num_threads(threads)
     try:
         return _udc(coords, time_limit, seed, rounds, subpath_len, k, init, conquer, samples,
-                    device, patience, threshold, polish_tour)
+                    device, patience, threshold, polish_tour, on_improvement)
     finally:
         torch.set_num_threads(previous)
 
 
 def _udc(coords, time_limit, seed, rounds, subpath_len, k, init, conquer, samples, device,
-         patience, threshold, polish_tour):
+         patience, threshold, polish_tour, on_improvement=None):
     start = time.perf_counter()
     coords = gnn.check_coords(coords)
     n = len(coords)
@@ -234,6 +238,8 @@ def _udc(coords, time_limit, seed, rounds, subpath_len, k, init, conquer, sample
     length = tour_length(coords, tour)
     divided = time.perf_counter() - start
     trace = [(divided, length)]
+    if on_improvement is not None:
+        on_improvement(length, tour, round=0)
     info = {"init": init, "conquer": conquer, "initial_length": initial, "divide_s": divided}
 
     length_sub = min(subpath_len, n)
@@ -262,6 +268,8 @@ def _udc(coords, time_limit, seed, rounds, subpath_len, k, init, conquer, sample
         if saved > 1e-12 * max(length, 1e-300):
             length = tour_length(coords, tour)
             trace.append((time.perf_counter() - start, length))
+            if on_improvement is not None:
+                on_improvement(length, tour, round=done)
             stalled = 0
         else:
             stalled += 1

@@ -24,6 +24,7 @@ from problems.compiled import MILP, QUBO, QUBOBuilder, decode_bits
 from problems.errors import InfeasibleSolution, ProblemFormatError, require_finite
 from problems.parsing import (NumberTokens, declared_count, format_number, format_row,
                               is_number, parse_float, text_lines)
+from problems.views import SolutionViews
 
 _PROBLEM_LINE = re.compile(r"^\s*problem\s+(\S+)", re.IGNORECASE)
 _SEPARATOR_LINE = re.compile(r"^\s*\++\s*$")
@@ -31,7 +32,7 @@ _CBRES_LINE = re.compile(r"^\s*(\d+)\.(\d+)-(\d+)\s+(\S+)\s*$")
 
 
 @dataclass(frozen=True)
-class MDKP:
+class MDKP(SolutionViews):
     """Maximise ``profits @ x`` subject to ``weights @ x <= capacities``, ``x`` in {0,1}^n.
 
     ``profits`` has shape (n,), ``weights`` (m, n), ``capacities`` (m,); all finite,

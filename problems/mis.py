@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -25,6 +25,7 @@ from problems.checks import best_known_value, binary_vector
 from problems.compiled import MILP, QUBO, QUBOBuilder, decode_bits
 from problems.errors import InfeasibleSolution, ProblemFormatError
 from problems.parsing import declared_count, is_number, parse_int
+from problems.views import SolutionViews
 
 if TYPE_CHECKING:  # networkx is imported where it is used: it costs 0.6 s to load
     import networkx as nx
@@ -37,11 +38,13 @@ _CLIQUE_COMMENT = re.compile(
 
 
 @dataclass(frozen=True)
-class MIS:
+class MIS(SolutionViews):
     """Maximise ``sum(x)`` over 0/1 node vectors ``x`` with ``x[u] + x[v] <= 1`` on every edge.
 
     ``edges`` may come in any orientation and with repeats; they are stored sorted, with
-    ``u < v`` and duplicates removed. Self-loops are rejected.
+    ``u < v`` and duplicates removed. Self-loops are rejected. ``labels`` (optional, one
+    distinct hashable name per node) are the user's names of nodes ``0..n-1``; ``from_networkx``
+    keeps the graph's node names there and ``labelled(solution)`` maps a solution back to them.
 
     >>> g = MIS(4, [[0, 1], [2, 1], [1, 0]], name="toy")
     >>> g.edges.tolist(), g.evaluate([1, 0, 1, 1])
@@ -52,6 +55,7 @@ class MIS:
     edges: np.ndarray
     name: str = "mis"
     best_known: float | None = None
+    labels: tuple | None = field(default=None, repr=False, compare=False)
 
     sense: ClassVar[str] = "max"
     solution_kind: ClassVar[str] = "binary"
@@ -65,6 +69,13 @@ class MIS:
         edges.setflags(write=False)
         object.__setattr__(self, "edges", edges)
         object.__setattr__(self, "best_known", best_known_value(self.best_known))
+        if self.labels is not None:
+            labels = tuple(self.labels)
+            if len(labels) != self.n or len(set(labels)) != self.n:
+                raise ProblemFormatError(f"MIS labels must name each of the {self.n} nodes once, "
+                                         f"got {len(labels)} label(s), {len(set(labels))} "
+                                         "distinct")
+            object.__setattr__(self, "labels", labels)
 
     @property
     def size(self) -> int:
@@ -106,16 +117,20 @@ class MIS:
                              f"the {MAX_COMPLEMENT_EDGES} this library builds")
         keep = np.triu(np.ones((self.n, self.n), dtype=bool), k=1)
         keep[self.edges[:, 0], self.edges[:, 1]] = False
-        return MIS(self.n, np.argwhere(keep), name=name or f"{self.name}-complement")
+        return MIS(self.n, np.argwhere(keep), name=name or f"{self.name}-complement",
+                   labels=self.labels)
 
     @classmethod
     def from_networkx(cls, graph: nx.Graph, name: str | None = None,
                       best_known: float | None = None) -> MIS:
-        """Nodes are numbered in ``graph.nodes`` order; edge directions and repeats are dropped.
+        """Nodes are numbered in ``graph.nodes`` order and keep their names as ``labels``
+        (unless they already are ``0..n-1``); edge directions and repeats are dropped.
 
         >>> import networkx as nx
         >>> MIS.from_networkx(nx.path_graph(4)).edges.tolist()
         [[0, 1], [1, 2], [2, 3]]
+        >>> MIS.from_networkx(nx.Graph([("a", "b"), ("b", "c")])).labelled([1, 0, 1])
+        ['a', 'c']
         """
         index = {node: k for k, node in enumerate(graph.nodes)}
         loops = [u for u, v in graph.edges() if u == v]
@@ -123,11 +138,13 @@ class MIS:
             raise ProblemFormatError(f"graph has a self-loop at node {loops[0]!r}; an independent "
                                      f"set cannot hold such a node, remove the loop first")
         edges = np.array([(index[u], index[v]) for u, v in graph.edges()], dtype=np.int64)
+        labels = tuple(index)
         return cls(len(index), edges.reshape(-1, 2), name=name or graph.name or "networkx",
-                   best_known=best_known)
+                   best_known=best_known,
+                   labels=None if labels == tuple(range(len(index))) else labels)
 
     def to_networkx(self) -> nx.Graph:
-        """An undirected ``networkx.Graph`` on nodes ``0..n-1``."""
+        """An undirected ``networkx.Graph`` on nodes ``0..n-1`` (``labels`` name them)."""
         import networkx as nx
 
         graph = nx.Graph(name=self.name)

@@ -25,6 +25,7 @@ from problems.checks import PermutationWords, best_known_value, permutation_vect
 from problems.compiled import MILP, QUBO, QUBOBuilder
 from problems.errors import ProblemFormatError, require_finite
 from problems.parsing import NumberTokens, format_row, text_lines
+from problems.views import SolutionViews
 
 MILP_MAX_SIZE = 12
 ASSIGNMENT_WORDS = PermutationWords(solution="assignment", slot="facility", item="location",
@@ -34,7 +35,7 @@ ASSIGNMENT_WORDS = PermutationWords(solution="assignment", slot="facility", item
 
 
 @dataclass(frozen=True)
-class QAP:
+class QAP(SolutionViews):
     """Minimise ``sum_ij flow[i, j] * distance[p[i], p[j]]`` over permutations ``p``.
 
     Both matrices are n×n, finite and non-negative (as in QAPLIB); they need not be symmetric.

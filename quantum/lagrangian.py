@@ -68,8 +68,11 @@ def solve_lagrangian(encoding: Encoding, inner, *, multipliers: str = "subgradie
                      max_iterations: int = 20, patience: int = 5,
                      time_limit: float | None = None, repair_limit: int = 64,
                      gap_tolerance: float = 1e-9, options: dict | None = None,
-                     clock=time.perf_counter) -> Outcome:
+                     clock=time.perf_counter, on_improvement=None) -> Outcome:
     """Run the multiplier loop of ``encoding`` with the inner solver ``inner``.
+
+    ``on_improvement(objective, iteration=k)``, when given, is called at each improving
+    feasible solution as it is found.
 
     ``inner`` has ``check(num_qubits, what)`` and ``run(qubo, initial) -> Samples``
     (``quantum.variational.QAOA``/``VQE``, ``quantum.annealing.Annealer``).
@@ -131,6 +134,8 @@ def solve_lagrangian(encoding: Encoding, inner, *, multipliers: str = "subgradie
                                        "in quantum.encodings") from error
                 best_f, best_bits, improved = f, bits, True
                 trace.append((clock() - start, sign * f))
+                if on_improvement is not None:
+                    on_improvement(sign * f, iteration=iteration)
 
         lowest = int(np.argmin(energies))
         violation = encoding.relaxed_constraints(samples.bits[lowest:lowest + 1])[0]

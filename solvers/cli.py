@@ -13,6 +13,7 @@ option) are imported first; importing a module registers its methods with
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import inspect
 import json
 import math
@@ -31,6 +32,11 @@ WRITERS = {"TSP": ("write_tsplib", ".tsp"), "MDKP": ("write_orlib", ".txt"),
            "MIS": ("write_dimacs", ".col"), "QAP": ("write_qaplib", ".dat"),
            "RobustKnapsack": ("write", ".txt"), "BQP": ("write_bqp", ".txt"),
            "MaxCut": ("write_rudy", ".rud")}
+
+
+# Problem type -> suffix of its standard solution file, written beside `nqco solve -o`'s JSON.
+STANDARD_SUFFIX = {"TSP": ".tour", "QAP": ".sln", "MIS": ".txt", "MDKP": ".txt",
+                   "RobustKnapsack": ".txt"}
 
 
 class UsageError(ValueError):
@@ -147,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
                      epilog=f"Methods defined outside nqco: list their modules in "
                             f"{PLUGINS_ENV}=module1,module2 (importing a module registers "
                             "its methods).")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = commands.add_parser("methods", parents=[hidden], help="list the registered methods")
@@ -165,8 +172,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="which instance of a multi-instance file (0-based)")
     p.add_argument("-O", "--option", action="append", default=[], metavar="KEY=VALUE",
                    help="a method option (repeatable)")
-    p.add_argument("-o", "--output", type=Path, help="write the verified solution as JSON "
-                                                     "(TSP: also a TSPLIB .tour next to it)")
+    p.add_argument("-o", "--output", type=Path,
+                   help="write the verified solution as JSON, and beside it in the type's "
+                        "standard format (TSPLIB .tour, QAPLIB .sln, a .txt node/item list)")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="print each improving solution on stderr as it is found")
+    p.add_argument("--plot", type=Path, metavar="FILE.png",
+                   help="draw the solution and the objective over time into this image")
     p.set_defaults(handler=_cmd_solve)
 
     p = commands.add_parser("batch", parents=[hidden],
@@ -198,6 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--retry-failed", action="store_true",
                    help="run again the tasks stored as error or timeout")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="one line per finished task (status, objective, gap, reason)")
     p.set_defaults(handler=_cmd_batch)
 
     p = commands.add_parser("report", help="tables and plots from a results store")
@@ -235,6 +249,24 @@ def build_parser() -> argparse.ArgumentParser:
                                            "fast simulators now, not inside a first timed run")
     p.set_defaults(handler=_cmd_warmup)
     return parser
+
+
+def version() -> str:
+    """The installed nqco version, else the one in the source tree's ``pyproject.toml``.
+
+    >>> version().count(".") >= 1
+    True
+    """
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("nqco")
+    except PackageNotFoundError:
+        import tomllib
+
+        pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+        return tomllib.loads(pyproject.read_text())["project"]["version"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -292,7 +324,7 @@ def _best_known(path: Path, index: int, problem) -> float | None:
     from problems import count
     from solvers.runs.batch import BestKnown
 
-    value = BestKnown(path.parent).lookup(path, index, count(path), problem.name)
+    value = BestKnown().lookup(path, index, count(path), problem.name)
     if value is None:
         value = getattr(problem, "best_known", None)
     return value
@@ -306,8 +338,11 @@ def _cmd_solve(args) -> int:
     registry.get(args.method)
     options = parse_options(args.option, [args.method]).get(args.method, {})
     problem = load(path, index=args.index)
-    result = solve(problem, args.method, time_limit=args.time_limit, seed=args.seed, **options)
     best = _best_known(path, args.index, problem)
+    if best is not None:  # the gap of each improvement is then measured against it
+        problem = dataclasses.replace(problem, best_known=best)
+    result = solve(problem, args.method, time_limit=args.time_limit, seed=args.seed,
+                   log=args.verbose, **options)
     kind = type(problem).__name__
     lines = [("instance", f"{problem.name} ({kind}, size {problem.size})"),
              ("method", f"{args.method}, seed {args.seed}, time limit "
@@ -325,7 +360,32 @@ def _cmd_solve(args) -> int:
         print(f"{label:<11s}{text}")
     if args.output is not None:
         _write_solution(args.output, path, args.index, problem, result, best)
+    if args.plot is not None:
+        _plot(args.plot, problem, result)
     return 0 if result.feasible else 1
+
+
+def _plot(output: Path, problem, result) -> None:
+    """The solution (when there is one) beside the objective over time, into ``output``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from problems.plotting import plot_solution
+    from solvers.report.trace import plot_trace
+
+    drawn = result.solution is not None and result.feasible
+    figure, axes = plt.subplots(1, 2 if drawn else 1, figsize=(12 if drawn else 6, 5),
+                                squeeze=False)
+    if drawn:
+        plot_solution(problem, result.solution, ax=axes[0][0])
+    plot_trace(result, ax=axes[0][-1], best_known=getattr(problem, "best_known", None))
+    figure.tight_layout()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(output, dpi=110)
+    plt.close(figure)
+    print(f"{'written':<11s}{output}")
 
 
 def _write_solution(output: Path, path: Path, index: int, problem, result, best) -> None:
@@ -335,12 +395,13 @@ def _write_solution(output: Path, path: Path, index: int, problem, result, best)
                 "best_known": best, **result.to_dict()}
     output.write_text(json.dumps(document, indent=1) + "\n")
     print(f"{'written':<11s}{output}")
-    if type(problem).__name__ == "TSP" and result.solution is not None:
-        from problems.tsp import write_tour
+    if result.solution is not None and result.feasible:
+        from problems.solution_io import write_solution
 
-        tour_path = output.with_suffix(".tour")
-        write_tour(tour_path, result.solution, name=problem.name)
-        print(f"{'written':<11s}{tour_path}")
+        standard = output.with_suffix(STANDARD_SUFFIX[type(problem).__name__])
+        if standard != output:
+            write_solution(problem, result.solution, standard)
+            print(f"{'written':<11s}{standard}")
 
 
 def _cmd_batch(args) -> int:
@@ -354,7 +415,8 @@ def _cmd_batch(args) -> int:
                         grace=args.grace, startup=args.startup, ray_address=args.ray_address,
                         gpus_per_task=args.gpus_per_task,
                         options=parse_options(args.option, methods), plugins=args.plugins,
-                        retry_failed=args.retry_failed, progress=not args.quiet)
+                        retry_failed=args.retry_failed, progress=not args.quiet,
+                        verbose=args.verbose)
     print(summary.text())
     return 0
 

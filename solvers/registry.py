@@ -84,6 +84,7 @@ def _load(target: str) -> Callable:
 _METHODS: dict[str, MethodSpec] = {}
 
 
+
 def register(spec: MethodSpec) -> None:
     _METHODS[spec.name] = spec
 
@@ -95,21 +96,23 @@ for _spec in (
                limit="TSP: 10,000 cities (dense cost matrix); CP-SAT: 10^7 model terms",
                need="solvers.algorithms.ortools_baseline:ortools_need"),
     MethodSpec("ccg", "solvers.algorithms.ccg:solve_ccg", ("RobustKnapsack",),
-               "exact column-and-constraint generation with MathOpt (SCIP)"),
+               "exact column-and-constraint generation with MathOpt (SCIP)", demo=True),
     MethodSpec("neur2ro", "solvers.algorithms.neur2ro:solve_neur2ro", ("RobustKnapsack",),
                "Neur2RO: CCG over a learned second-stage value network embedded as a MILP, "
                "final x priced exactly"),
     MethodSpec("milp", "solvers.algorithms.milp:solve_milp", PROBLEM_TYPES,
                "the compiled MILP solved by MathOpt (solver='scip' default, or 'highs'); "
-               "for RobustKnapsack the nominal problem, its x priced exactly",
+               "for RobustKnapsack the nominal problem, its x priced exactly", demo=True,
                limit="TSP 60 cities, QAP 12 facilities (formulation size); else 10^7 variables",
                need="solvers.algorithms.milp:milp_need"),
     MethodSpec("exact", "solvers.algorithms.exact:solve_exact", PROBLEM_TYPES,
                "brute-force enumeration for tiny instances (references for tests and quantum)",
+               demo=True,
                limit="size 10 (TSP), 9 (QAP), 18 (MDKP, MIS): every candidate enumerated",
                need="solvers.algorithms.exact:exact_need"),
     MethodSpec("qaoa", "solvers.algorithms.quantum:solve_qaoa", QUBO_TYPES,
                "QAOA in a slack-free Lagrangian multiplier loop (fast torch simulator or Aer)",
+               demo=True,
                limit=QUBIT_LIMIT, need="solvers.algorithms.quantum:qaoa_qubits"),
     MethodSpec("vqe", "solvers.algorithms.quantum:solve_vqe", QUBO_TYPES,
                "VQE (EfficientSU2/RealAmplitudes on Aer) in a Lagrangian multiplier loop",

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import inspect
+import logging
 import math
+from typing import Callable
 
 import numpy as np
 
 from problems.errors import InfeasibleSolution
 from solvers import registry
 from solvers.deadline import Deadline
+from solvers.progress import LOGGER_NAME, Improvement, Progress, log_to_console
 from solvers.result import Answer, Result
 from solvers.threads import available_threads
 
@@ -17,6 +20,7 @@ MIN_TIME_LIMIT = 1e-3  # what a method is given when set-up already spent the wh
 
 
 def solve(problem, method: str, *, time_limit: float | None = None, seed: int = 0,
+          log: bool = False, callback: Callable[[Improvement], None] | None = None,
           **options) -> Result:
     """Solve ``problem`` with ``method`` and return a verified ``Result``.
 
@@ -29,6 +33,11 @@ def solve(problem, method: str, *, time_limit: float | None = None, seed: int = 
     ``Result.time_s`` is the call's wall time, set-up in ``info["setup_s"]``; a method that
     returns after the limit is recorded (``info["overran_s"]``). The seed is validated here
     and mapped into ``0 .. 2^31 - 1``, the range every library takes (``method_seed``).
+
+    ``log=True`` prints each improving solution on stderr as the method finds it
+    (records of the ``nqco.progress`` logger, which applications may route instead);
+    ``callback`` receives each one as a ``solvers.progress.Improvement``. Methods with
+    a ``progress`` keyword report live; for the others the trace is reported at the end.
 
     >>> from problems import MIS
     >>> r = solve(MIS.random(8, p=0.3, seed=1), "exact")
@@ -48,6 +57,10 @@ def solve(problem, method: str, *, time_limit: float | None = None, seed: int = 
     refusal = spec.refusal(problem, options)
     if refusal is not None:
         raise registry.TooLarge(refusal)
+    progress = _progress(problem, method, log, callback)
+    live = progress is not None and "progress" in inspect.signature(function).parameters
+    if live:
+        options["progress"] = progress
     setup = deadline.elapsed()
     left = None if deadline.limit is None else max(deadline.remaining(), MIN_TIME_LIMIT)
     answer = function(problem, time_limit=left, seed=given_seed, **options)
@@ -61,7 +74,21 @@ def solve(problem, method: str, *, time_limit: float | None = None, seed: int = 
         info["overran_s"] = elapsed - deadline.limit
     shifted = tuple((t + setup, v) for t, v in answer.trace)
     answer = Answer(solution=answer.solution, status=answer.status, trace=shifted, info=info)
-    return verify(problem, answer, method=method, seed=seed, time_s=elapsed)
+    result = verify(problem, answer, method=method, seed=seed, time_s=elapsed)
+    if progress is not None and not live:
+        for _, value in result.trace:
+            progress.improved(value, reported="at the end")
+    return result
+
+
+def _progress(problem, method: str, log: bool, callback) -> Progress | None:
+    """The reporter handed to the method, or None when nobody listens."""
+    if log:
+        log_to_console()
+    if callback is None and not logging.getLogger(LOGGER_NAME).isEnabledFor(logging.INFO):
+        return None
+    return Progress(method, problem.name, sense=problem.sense,
+                    best_known=getattr(problem, "best_known", None), callback=callback)
 
 
 def method_seed(seed) -> int:

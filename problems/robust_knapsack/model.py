@@ -38,12 +38,13 @@ import numpy as np
 from problems.checks import best_known_value, binary_vector
 from problems.compiled import MILP, QUBO
 from problems.errors import ProblemFormatError
+from problems.views import SolutionViews
 
 ITEM_FIELDS = ("profit", "degradation", "repair_weight", "weight", "outsourcing_cost")
 
 
 @dataclass(frozen=True)
-class RobustKnapsack:
+class RobustKnapsack(SolutionViews):
     """Maximise the worst-case profit of a selection ``x`` in {0,1}^n (see the module docstring).
 
     All item arrays have length n, are finite and non-negative; ``0 <= budget <= n``.

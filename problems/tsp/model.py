@@ -29,6 +29,7 @@ import numpy as np
 from problems.checks import PermutationWords, best_known_value, permutation_vector
 from problems.compiled import MILP, QUBO
 from problems.errors import ProblemFormatError, require_finite
+from problems.views import SolutionViews
 
 EDGE_WEIGHT_TYPES = ("EUC_2D", "CEIL_2D", "ATT", "GEO", "EXPLICIT", "EXACT")
 DENSE_LIMIT = 20_000  # dense_matrix(): 20,000² float64 is already 3.2 GB
@@ -77,7 +78,7 @@ _METRICS = {
 
 
 @dataclass(frozen=True, eq=False)
-class TSP:
+class TSP(SolutionViews):
     """A symmetric TSP over coordinates (``coords``, n×2) or an explicit ``matrix`` (n×n).
 
     ``edge_weight_type`` is one of ``EDGE_WEIGHT_TYPES``; ``matrix`` is given only for

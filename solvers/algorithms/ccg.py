@@ -34,7 +34,7 @@ DEFAULT_TIME_LIMIT = 300.0
 
 
 def solve_ccg(problem, *, time_limit: float | None = None, seed: int = 0, solver: str = "scip",
-              gap: float = 1e-6) -> Answer:
+              gap: float = 1e-6, progress=None) -> Answer:
     """Solve a ``RobustKnapsack`` exactly by column-and-constraint generation.
 
     Parameters
@@ -46,6 +46,7 @@ def solve_ccg(problem, *, time_limit: float | None = None, seed: int = 0, solver
     solver : ``"scip"`` or ``"highs"`` for the main problem (the worst cases always use the
         problem's own exact code).
     gap : relative optimality gap ``(upper - lower) / max(1, |lower|)`` at which to stop.
+    progress : a ``solvers.progress.Progress`` told of each improving ``x`` (set by ``solve``).
 
     Returns
     -------
@@ -110,6 +111,8 @@ def solve_ccg(problem, *, time_limit: float | None = None, seed: int = 0, solver
         if value > lower:
             lower, best_x = value, candidate
             trace.append((time.perf_counter() - start, lower))
+            if progress is not None:
+                progress.improved(lower, iteration=iterations, upper_bound=upper)
         if closed():
             break
         key = candidate.tobytes()

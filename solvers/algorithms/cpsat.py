@@ -39,7 +39,8 @@ DETERMINISTIC_SHARE = 0.5  # of the time left, as CP-SAT's deterministic-time li
 
 
 def solve_mdkp_cpsat(problem, *, time_limit: float | None = None, seed: int = 0,
-                     num_workers: int | None = None, deterministic: bool = False) -> Answer:
+                     num_workers: int | None = None, deterministic: bool = False,
+                    progress=None) -> Answer:
     """Binary x per item, one linear row per capacity, maximise profit.
 
     Real-valued data are scaled by the smallest power of ten that makes them integers
@@ -64,11 +65,13 @@ def solve_mdkp_cpsat(problem, *, time_limit: float | None = None, seed: int = 0,
     model.maximize(cp_model.LinearExpr.weighted_sum(x, profits.tolist()))
     exact &= profits_exact
     return _run(model, problem, x, _bits, scale, start, deadline, seed, num_workers, exact,
-                {"profit_scale": scale, "exact_integer_model": exact}, deterministic)
+                {"profit_scale": scale, "exact_integer_model": exact}, deterministic,
+                progress=progress)
 
 
 def solve_mis_cpsat(problem, *, time_limit: float | None = None, seed: int = 0,
-                    num_workers: int | None = None, deterministic: bool = False) -> Answer:
+                    num_workers: int | None = None, deterministic: bool = False,
+                    progress=None) -> Answer:
     """Binary x per node, ``AddAtMostOne`` per clique of a greedy edge clique cover, maximise
     the number of nodes.
 
@@ -87,11 +90,12 @@ def solve_mis_cpsat(problem, *, time_limit: float | None = None, seed: int = 0,
         model.add_at_most_one([x[v] for v in clique])
     model.maximize(cp_model.LinearExpr.sum(x))
     return _run(model, problem, x, _bits, 1, start, deadline, seed, num_workers, True, {},
-                deterministic)
+                deterministic, progress=progress)
 
 
 def solve_bqp_cpsat(problem, *, time_limit: float | None = None, seed: int = 0,
-                    num_workers: int | None = None, deterministic: bool = False) -> Answer:
+                    num_workers: int | None = None, deterministic: bool = False,
+                    progress=None) -> Answer:
     """Binary x per variable and one boolean ``y = x_i x_j`` per product
     (``AddMultiplicationEquality``, exact on every solution), the BQP's rows as linear
     constraints; a MaxCut through its BQP view (``problem.bqp``).
@@ -131,12 +135,12 @@ def solve_bqp_cpsat(problem, *, time_limit: float | None = None, seed: int = 0,
         model.minimize(objective)
     return _run(model, problem, x, _bits, scale, start, deadline, seed, num_workers, exact,
                 {"objective_scale": scale, "exact_integer_model": exact,
-                 "product_booleans": len(products)}, deterministic)
+                 "product_booleans": len(products)}, deterministic, progress=progress)
 
 
 def solve_qap_cpsat(problem, *, time_limit: float | None = None, seed: int = 0,
                     num_workers: int | None = None, model: str = "auto",
-                    deterministic: bool = False) -> Answer:
+                    deterministic: bool = False, progress=None) -> Answer:
     """Tabu search, CP-SAT from its best permutation, tabu search again; best verified wins.
 
     1. From a constructive start (facilities by total flow onto locations by total distance),
@@ -198,6 +202,7 @@ def solve_qap_cpsat(problem, *, time_limit: float | None = None, seed: int = 0,
     _, best, claimed = found[-1]
     trace = [(t - start, problem.evaluate(p)) for t, p, _ in found]
     info["local_search_objective"] = trace[-1][1]
+    _tell(progress, trace[-1:], phase="tabu search")
     if model is not None:
         cp_end = min(deadline, time.perf_counter() + budget * QAP_CP_SAT_SHARE)
         build = _qap_product_model if model == "product" else _qap_element_model
@@ -206,7 +211,7 @@ def solve_qap_cpsat(problem, *, time_limit: float | None = None, seed: int = 0,
             info["cp_sat"] = "not run: its time passed while building the model"
         else:
             answer = _qap_cp_sat(*built, problem, scale, start, cp_end, seed, num_workers,
-                                 deterministic)
+                                 deterministic, progress)
             cp_claimed = answer.info.pop("objective", None)
             info.update(answer.info)
             trace += answer.trace
@@ -222,7 +227,14 @@ def solve_qap_cpsat(problem, *, time_limit: float | None = None, seed: int = 0,
             _, best, claimed = more[-1]
             info["source"] = "local_search"
             trace += [(t - start, problem.evaluate(p)) for t, p, _ in more[1:]]
+            _tell(progress, trace[-1:], phase="tabu search")
     return _qap_answer(best, "feasible", trace, info, moves, claimed / scale if exact else None)
+
+
+def _tell(progress, points, **detail) -> None:
+    if progress is not None:
+        for _, value in points:
+            progress.improved(value, **detail)
 
 
 def _qap_answer(best, status, trace, info, moves, claimed) -> Answer:
@@ -329,7 +341,7 @@ def _qap_element_model(flow, dist, hint, deadline):
 
 
 def _qap_cp_sat(cp, x, problem, scale, start, deadline, seed, num_workers,
-                deterministic) -> Answer:
+                deterministic, progress=None) -> Answer:
     """Solve until ``deadline``; the answer's solution is None when CP-SAT found none."""
     n = len(x)
     solver = _solver(deadline, seed, num_workers, deterministic)
@@ -340,7 +352,7 @@ def _qap_cp_sat(cp, x, problem, scale, start, deadline, seed, num_workers,
     def decode(values):
         return np.array(values, dtype=np.int64).reshape(n, n).argmax(axis=1)
 
-    trace = _Trace(problem, variables, decode, start)
+    trace = _Trace(problem, variables, decode, start, progress, scale)
     status = solver.solve(cp, trace)
     if status == cp_model.MODEL_INVALID:
         raise RuntimeError(f"CP-SAT rejected the model of {problem.name}: {cp.validate()}")
@@ -543,14 +555,20 @@ def _bits(values) -> np.ndarray:
 class _Trace(cp_model.CpSolverSolutionCallback):
     """Records (seconds, objective) of every improving solution, verified by the problem."""
 
-    def __init__(self, problem, variables, decode, start: float):
+    def __init__(self, problem, variables, decode, start: float, progress=None,
+                 scale: float = 1.0):
         super().__init__()
         self.problem, self.variables, self.decode, self.start = problem, variables, decode, start
+        self.progress, self.scale = progress, scale
         self.points: list[tuple[float, float]] = []
 
     def on_solution_callback(self) -> None:
         solution = self.decode([self.value(v) for v in self.variables])
-        self.points.append((time.perf_counter() - self.start, self.problem.evaluate(solution)))
+        value = self.problem.evaluate(solution)
+        self.points.append((time.perf_counter() - self.start, value))
+        if self.progress is not None:
+            self.progress.improved(value, phase="cp-sat",
+                                   bound=self.best_objective_bound / self.scale)
 
 
 def _clock(time_limit: float | None) -> tuple[float, float]:
@@ -596,12 +614,13 @@ def _stop_info(solver: cp_model.CpSolver, status) -> dict:
 
 
 def _run(model, problem, variables, decode, scale, start, deadline, seed, num_workers,
-         exact, info, deterministic: bool = False, probing: bool = True) -> Answer:
+         exact, info, deterministic: bool = False, probing: bool = True,
+         progress=None) -> Answer:
     """Solve until ``deadline``; trace times count from ``start``."""
     solver = _solver(deadline, seed, num_workers, deterministic)
     if not probing:
         solver.parameters.cp_model_probing_level = 0
-    trace = _Trace(problem, variables, decode, start)
+    trace = _Trace(problem, variables, decode, start, progress, scale)
     status = solver.solve(model, trace)
     if status == cp_model.MODEL_INVALID:
         raise RuntimeError(f"CP-SAT rejected the model of {problem.name}: {model.validate()}")

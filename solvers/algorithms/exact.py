@@ -52,7 +52,7 @@ def _candidates(problem):
             yield np.array(bits, dtype=np.int8)
 
 
-def solve_exact(problem, *, time_limit=None, seed=0) -> Answer:
+def solve_exact(problem, *, time_limit=None, seed=0, progress=None) -> Answer:
     """Enumerate every solution and return a proved optimum (or raise when too large).
 
     >>> from problems import MIS
@@ -79,6 +79,8 @@ def solve_exact(problem, *, time_limit=None, seed=0) -> Answer:
         if value < best_value - 1e-9:
             best, best_value = candidate, value
             trace.append((time.perf_counter() - start, sign * value))
+            if progress is not None:
+                progress.improved(sign * value)
     if best is None:
         return Answer(solution=None, status="feasible", info={"proved_infeasible": True})
     return Answer(solution=best, status="optimal", trace=tuple(trace),

@@ -54,7 +54,7 @@ def solve_mcts(problem, *, time_limit: float | None = None, seed: int = 0,
                heatmap: str = "softdist", device: str = "auto", candidates: int = 16,
                alpha: float = 1.0, beta: float = 10.0, h: float = 10.0, max_depth: int = 10,
                restart: str = "kick", tau: float | None = None, max_iterations: int | None = None,
-               workers: int = 1) -> Answer:
+               workers: int = 1, progress=None) -> Answer:
     """Heatmap + Monte Carlo tree search over k-opt moves for a TSP instance.
 
     Parameters
@@ -76,6 +76,7 @@ def solve_mcts(problem, *, time_limit: float | None = None, seed: int = 0,
     tau : softdist temperature relative to the mean nearest-neighbour distance.
     max_iterations : stop after this many rounds (per worker).
     workers : independent searches run in parallel threads; the best tour wins.
+    progress : a ``solvers.progress.Progress`` told of each improving tour (set by ``solve``).
 
     Returns
     -------
@@ -106,11 +107,11 @@ def solve_mcts(problem, *, time_limit: float | None = None, seed: int = 0,
     rounds = math.inf if max_iterations is None else int(max_iterations)
     seeds = np.random.SeedSequence(seed).generate_state(workers, dtype=np.uint64)
     if workers == 1:
-        runs = [_search(graph, settings, int(seeds[0]), deadline, rounds, start)]
+        runs = [_search(graph, settings, int(seeds[0]), deadline, rounds, start, progress)]
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             runs = list(pool.map(lambda s: _search(graph, settings, int(s), deadline, rounds,
-                                                   start), seeds))
+                                                   start, progress), seeds))
     best = min(range(workers), key=lambda w: runs[w].length)
     run = runs[best]
     info = {
@@ -203,7 +204,7 @@ class _Run:
 
 
 def _search(graph: Graph, settings: Settings, seed: int, deadline: float | None,
-            max_rounds: float, t0: float) -> _Run:
+            max_rounds: float, t0: float, progress=None) -> _Run:
     """One search (one worker): sample, then rounds of actions and restarts until stopped."""
     n, k = graph.neighbors.shape
     m = graph.metric
@@ -233,6 +234,8 @@ def _search(graph: Graph, settings: Settings, seed: int, deadline: float | None,
             current = tour_length(tour.city, m)
         if math.isfinite(current) and (not trace or current < trace[-1][1]):
             trace.append((now - t0, float(current)))
+            if progress is not None:
+                progress.improved(current, round=int(ist[ROUNDS]), actions=int(ist[ACTIONS]))
         if done or (deadline is not None and now >= deadline):
             break
         spent = max(now - tic, 1e-6)
@@ -247,6 +250,8 @@ def _search(graph: Graph, settings: Settings, seed: int, deadline: float | None,
         length = tour_length(best, m)
     if not trace or length < trace[-1][1]:
         trace.append((time.perf_counter() - t0, length))
+        if progress is not None:
+            progress.improved(length, round=int(ist[ROUNDS]), actions=int(ist[ACTIONS]))
     return _Run(best.astype(np.int64), length, int(ist[ROUNDS]), int(ist[ACTIONS]),
                 int(ist[IMPROVEMENTS]), trace)
 

@@ -38,14 +38,15 @@ def resolve(problem) -> Callable:
     return getattr(importlib.import_module(module), function)
 
 
-def solve_ortools(problem, *, time_limit=None, seed=0, **options) -> Answer:
+def solve_ortools(problem, *, time_limit=None, seed=0, progress=None, **options) -> Answer:
     """Dispatch to the OR-Tools baseline for ``problem``'s type.
 
     >>> from problems import MIS
     >>> solve_ortools(MIS.random(12, p=0.3, seed=0), time_limit=5).status
     'optimal'
     """
-    return resolve(problem)(problem, time_limit=time_limit, seed=seed, **options)
+    return resolve(problem)(problem, time_limit=time_limit, seed=seed, progress=progress,
+                            **options)
 
 
 solve_ortools.resolve = resolve

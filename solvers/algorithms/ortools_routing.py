@@ -75,7 +75,7 @@ def cost_rows(problem) -> tuple[list[list[int]], float]:
 
 def solve_tsp_routing(problem, *, time_limit: float | None = None, seed: int = 0,
                       first_solution: str = "PATH_CHEAPEST_ARC",
-                      metaheuristic: str = "GUIDED_LOCAL_SEARCH") -> Answer:
+                      metaheuristic: str = "GUIDED_LOCAL_SEARCH", progress=None) -> Answer:
     """Solve a ``TSP`` with OR-Tools routing; the trace records every improvement found.
 
     ``time_limit`` covers building the cost matrix too (default ``default_time_limit(n)``).
@@ -122,6 +122,8 @@ def solve_tsp_routing(problem, *, time_limit: float | None = None, seed: int = 0
         if cost >= best_cost[0]:
             return
         best_cost[0] = cost
+        if progress is not None:
+            progress.improved(cost / scale, source="routing cost")
         now = time.perf_counter() - start
         if reading["seconds"] * 20 > now and trace:
             reading["pending"] = True

@@ -32,7 +32,7 @@ def solve_qaoa(problem, *, time_limit: float | None = None, seed: int = 0,
                alpha: float = 1.0, optimizer: str = "COBYLA", maxiter: int = 100,
                backend: str = "fast", shots: int | None = None, final_shots: int = 1024,
                noise=None, max_iterations: int = 20, patience: int = 5,
-               penalty: float | None = None) -> Answer:
+               penalty: float | None = None, progress=None) -> Answer:
     """QAOA (``reps`` layers) inside the multiplier loop; trained on the fast simulator by default.
 
     >>> from problems import MDKP
@@ -47,7 +47,7 @@ def solve_qaoa(problem, *, time_limit: float | None = None, seed: int = 0,
                  shots=shots, final_shots=final_shots, noise=noise, seed=seed)
     return _run(problem, inner, encoding=encoding, multipliers=multipliers, penalty=penalty,
                 time_limit=time_limit, max_iterations=max_iterations, patience=patience,
-                extra={"backend": backend, "reps": reps, "alpha": alpha})
+                extra={"backend": backend, "reps": reps, "alpha": alpha}, progress=progress)
 
 
 def solve_vqe(problem, *, time_limit: float | None = None, seed: int = 0,
@@ -56,7 +56,7 @@ def solve_vqe(problem, *, time_limit: float | None = None, seed: int = 0,
               optimizer: str = "COBYLA", maxiter: int = 150, backend: str = "statevector",
               shots: int | None = None, final_shots: int = 1024, noise=None,
               max_iterations: int = 20, patience: int = 5,
-              penalty: float | None = None) -> Answer:
+              penalty: float | None = None, progress=None) -> Answer:
     """VQE on a hardware-efficient ansatz (Aer) inside the multiplier loop.
 
     >>> from problems import MIS
@@ -71,7 +71,8 @@ def solve_vqe(problem, *, time_limit: float | None = None, seed: int = 0,
                 backend=backend, shots=shots, final_shots=final_shots, noise=noise, seed=seed)
     return _run(problem, inner, encoding=encoding, multipliers=multipliers, penalty=penalty,
                 time_limit=time_limit, max_iterations=max_iterations, patience=patience,
-                extra={"backend": backend, "ansatz": ansatz, "reps": reps, "alpha": alpha})
+                extra={"backend": backend, "ansatz": ansatz, "reps": reps, "alpha": alpha},
+                progress=progress)
 
 
 def solve_cvar_vqe(problem, *, time_limit: float | None = None, seed: int = 0,
@@ -80,7 +81,7 @@ def solve_cvar_vqe(problem, *, time_limit: float | None = None, seed: int = 0,
                    optimizer: str = "COBYLA", maxiter: int = 150, backend: str = "statevector",
                    shots: int | None = None, final_shots: int = 1024, noise=None,
                    max_iterations: int = 20, patience: int = 5,
-                   penalty: float | None = None) -> Answer:
+                   penalty: float | None = None, progress=None) -> Answer:
     """CVaR-VQE: VQE trained on the mean energy of the best ``alpha`` fraction of outcomes.
 
     >>> from problems import QAP
@@ -95,13 +96,13 @@ def solve_cvar_vqe(problem, *, time_limit: float | None = None, seed: int = 0,
                      multipliers=multipliers, ansatz=ansatz, reps=reps, alpha=alpha,
                      optimizer=optimizer, maxiter=maxiter, backend=backend, shots=shots,
                      final_shots=final_shots, noise=noise, max_iterations=max_iterations,
-                     patience=patience, penalty=penalty)
+                     patience=patience, penalty=penalty, progress=progress)
 
 
 def solve_sa(problem, *, time_limit: float | None = None, seed: int = 0,
              encoding: str = "slack", multipliers: str = "subgradient", sweeps: int = 1000,
              reads: int = 16, rounds: int | None = None, max_iterations: int = 20,
-             patience: int = 5, penalty: float | None = None) -> Answer:
+             patience: int = 5, penalty: float | None = None, progress=None) -> Answer:
     """Simulated annealing on the same QUBOs (``slack`` by default: the problem's own QUBO).
 
     The work is counted, never probed from the clock: a round is ``reads`` reads of ``sweeps``
@@ -121,7 +122,8 @@ def solve_sa(problem, *, time_limit: float | None = None, seed: int = 0,
                      rounds=rounds if anytime or rounds is not None else 1)
     answer = _run(problem, inner, encoding=encoding, multipliers=multipliers, penalty=penalty,
                   time_limit=time_limit, max_iterations=max_iterations, patience=patience,
-                  extra={"sweeps": sweeps, "reads": reads}, circuit=False)
+                  extra={"sweeps": sweeps, "reads": reads}, circuit=False,
+                  progress=progress)
     answer.info["rounds"] = inner.batches
     if anytime:
         answer.info["stop"] = "rounds" if rounds is not None and inner.batches >= rounds \
@@ -171,7 +173,7 @@ def _encoding_size(problem, encoding: str, limit: int) -> int:
 
 
 def _run(problem, inner, *, encoding, multipliers, penalty, time_limit, max_iterations,
-         patience, extra: dict, circuit: bool = True) -> Answer:
+         patience, extra: dict, circuit: bool = True, progress=None) -> Answer:
     start = time.perf_counter()
     get_update(multipliers)
     what = f"{type(problem).__name__} {problem.name}"
@@ -180,7 +182,8 @@ def _run(problem, inner, *, encoding, multipliers, penalty, time_limit, max_iter
     inner.check(enc.num_qubits, f"the {encoding} encoding of {what}")
     left = None if time_limit is None else max(time_limit - (time.perf_counter() - start), 1e-3)
     out = solve_lagrangian(enc, inner, multipliers=multipliers, max_iterations=max_iterations,
-                           patience=patience, time_limit=left)
+                           patience=patience, time_limit=left,
+                           on_improvement=None if progress is None else progress.improved)
     info = {"encoding": encoding, "multipliers": multipliers if enc.num_multipliers else None,
             "qubits": enc.num_qubits, "slack_bits": enc.slack_bits, "shots": out.shots,
             "circuit_evaluations": out.evaluations, "iterations": out.iterations,

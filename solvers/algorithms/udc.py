@@ -26,7 +26,8 @@ MAX_CITIES = 2_000_000  # O(N·k) memory; the largest public instances have abou
 def solve_udc(problem, *, time_limit: float | None = None, seed: int = 0,
               rounds: int | None = None, subpath_len: int = 100, device: str = "auto",
               k: int = 16, init: str = "gnn", conquer: str = "both", samples: int = 8,
-              patience: int = 100, threads: int | None = 1, polish_tour: bool = True) -> Answer:
+              patience: int = 100, threads: int | None = 1, polish_tour: bool = True,
+              progress=None) -> Answer:
     """UDC on a coordinate TSP: learned dividing, learned conquering, reunion.
 
     Parameters
@@ -50,11 +51,13 @@ def solve_udc(problem, *, time_limit: float | None = None, seed: int = 0,
     polish_tour : after dividing and after every improving round, 2-opt/Or-opt over the
         whole tour towards each city's nearest neighbours, the moves across sub-path borders
         that conquering cannot make (``False``: the ablation).
+    progress : a ``solvers.progress.Progress`` told of each improving tour (set by ``solve``).
 
     Returns
     -------
-    Answer with the tour, a trace of (seconds, Euclidean length) and ``info`` holding the
-    initial length, the rounds done and the time spent dividing and conquering.
+    Answer with the tour, a trace of (seconds, objective) after dividing and after each
+    improving round (the problem's own distance, TSPLIB rounding included) and ``info``
+    holding the initial length, the rounds done and the time spent dividing and conquering.
 
     >>> from problems import TSP
     >>> answer = solve_udc(TSP.random(150, seed=0), rounds=2, seed=0)
@@ -77,18 +80,25 @@ def solve_udc(problem, *, time_limit: float | None = None, seed: int = 0,
     setup = time.perf_counter() - start  # building the polish counts against the limit
     if isinstance(time_limit, (int, float)) and time_limit > 0:
         time_limit = max(time_limit - setup, 1e-3)
-    tour, trace, info = udc.udc_tsp(coords,
-                                    time_limit=time_limit, seed=seed, rounds=rounds,
-                                    subpath_len=subpath_len, k=k, init=init, conquer=conquer,
-                                    samples=samples, device=device, patience=patience,
-                                    threads=threads, polish_tour=polisher)
-    trace = tuple((seconds + setup, length) for seconds, length in trace)
+    trace: list[tuple[float, float]] = []
+
+    def improved(length: float, current: np.ndarray, **detail) -> None:
+        # the search measures Euclidean lengths; the trace holds the problem's own objective
+        value = length if problem.edge_weight_type == "EXACT" else problem.evaluate(current)
+        if not trace or value < trace[-1][1]:
+            trace.append((time.perf_counter() - start, value))
+            if progress is not None:
+                progress.improved(value, **detail)
+
+    tour, _, info = udc.udc_tsp(coords, time_limit=time_limit, seed=seed, rounds=rounds,
+                                subpath_len=subpath_len, k=k, init=init, conquer=conquer,
+                                samples=samples, device=device, patience=patience,
+                                threads=threads, polish_tour=polisher, on_improvement=improved)
     info = dict(info, polish_setup_s=setup, distance="euclidean on coords",
                 edge_weight_type=problem.edge_weight_type)
     if problem.edge_weight_type == "EXACT":
         info["claimed_objective"] = info["length"]
-        return Answer(solution=tour, status="feasible", trace=trace, info=info)
-    return Answer(solution=tour, status="feasible", info=info)
+    return Answer(solution=tour, status="feasible", trace=tuple(trace), info=info)
 
 
 def udc_need(problem, **options) -> Need:

@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-import base64
-import html
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from solvers.report.plots import plot_anytime, plot_gap_boxes, plot_time_vs_gap, plot_tour
+from solvers.report.page import render_html
+from solvers.report.plots import (plot_anytime, plot_gap_boxes, plot_profiles, plot_time_vs_gap,
+                                  plot_tour)
 from solvers.report.tables import (build_studies, failure_table, instance_table, markdown_table,
                                    summary_table)
 from solvers.runs.store import FILE_ERROR_METHOD, ResultStore
@@ -36,30 +36,6 @@ def _render_markdown(blocks: list[tuple]) -> str:
         elif block[0] == "img":
             out.append(f"![{block[2]}]({block[1].name})")
     return "\n\n".join(out) + "\n"
-
-
-def _render_html(blocks: list[tuple], title: str) -> str:
-    out = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}"
-           "</title><style>body{font-family:sans-serif;max-width:80em;margin:auto}"
-           "table{border-collapse:collapse;font-size:90%}td,th{border:1px solid #ccc;"
-           "padding:2px 6px;text-align:right}td:first-child,th{text-align:left}"
-           "img{max-width:100%}</style></head><body>"]
-    for block in blocks:
-        if block[0] == "h":
-            out.append(f"<h{block[1]}>{html.escape(block[2])}</h{block[1]}>")
-        elif block[0] == "p":
-            out.append(f"<p>{html.escape(block[1]).replace('`', '')}</p>")
-        elif block[0] == "table":
-            head = "".join(f"<th>{html.escape(h)}</th>" for h in block[1])
-            body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row)
-                           + "</tr>" for row in block[2])
-            out.append(f"<table><tr>{head}</tr>{body}</table>")
-        elif block[0] == "img":
-            data = base64.b64encode(block[1].read_bytes()).decode()
-            out.append(f"<p><img alt='{html.escape(block[2])}' "
-                       f"src='data:image/png;base64,{data}'></p>")
-    out.append("</body></html>")
-    return "\n".join(out) + "\n"
 
 
 def write_report(db: str | Path, *, baseline: str = "ortools", output: str | Path = "report",
@@ -98,7 +74,9 @@ def write_report(db: str | Path, *, baseline: str = "ortools", output: str | Pat
                             "objective was recomputed by the problem's own code. Times are means "
                             "over the feasible runs; per-method gaps average over the instances "
                             "where the method found a feasible solution (see failed runs and "
-                            "losses for the rest)."))
+                            "losses for the rest). The best objective of each instance is in "
+                            "bold. Runs a method skipped (the instance is larger than it "
+                            "takes) are listed with the reason and count in none of its gaps."))
         tables = []
         for study in studies:
             blocks.append(("h", 2, study.problem_type))
@@ -115,13 +93,21 @@ def write_report(db: str | Path, *, baseline: str = "ortools", output: str | Pat
         if studies:
             blocks.append(("h", 2, "Plots"))
             for name, plot, alt in (
-                    ("gap_to_best_known.png", plot_gap_boxes, "gap to best-known per method"),
-                    ("time_vs_gap.png", plot_time_vs_gap, "time against gap"),
-                    ("anytime.png", plot_anytime, "anytime curves")):
+                    ("gap_to_best_known.png", plot_gap_boxes,
+                     "gap to best-known per method (axis clipped at Q3 + 3 IQR; ▲ marks runs "
+                     "beyond, with their gap)"),
+                    ("performance_profile.png", plot_profiles,
+                     "performance profile: share of the instances each method ran on that it "
+                     "solved within x % of the reference (failed runs never count)"),
+                    ("time_vs_gap.png", plot_time_vs_gap, "time against gap, every run"),
+                    ("anytime.png", plot_anytime,
+                     "anytime curves: every method's improvements over time on the instance "
+                     "most methods traced")):
                 files.append(plot(studies, output / name))
                 blocks.append(("img", files[-1], alt))
             blocks.append(("p", "Where an instance has no best-known value the plots use the "
-                                "best objective any method found on it."))
+                                "best objective any method found on it. Time axes are "
+                                "logarithmic seconds everywhere."))
         tsp = [s for s in studies if s.problem_type == "TSP"]
         if tsp or tour_instance is not None:
             if not tsp:
@@ -141,6 +127,6 @@ def write_report(db: str | Path, *, baseline: str = "ortools", output: str | Pat
             blocks.append(("table", headers, rows))
     markdown = _render_markdown(blocks)
     (output / "report.md").write_text(markdown)
-    (output / "report.html").write_text(_render_html(blocks, "nqco report"))
+    (output / "report.html").write_text(render_html(blocks, "nqco report"))
     files = [output / "report.md", output / "report.html"] + files
     return Report(markdown=markdown, tables_markdown="\n\n".join(tables), files=files)

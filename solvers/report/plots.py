@@ -1,7 +1,12 @@
 """The report's plots (matplotlib, imported only when a plot is drawn): gap to best-known per
-method (box plot), time against gap (scatter), anytime curves from each run's trace, and for
-TSP the best tour found on one instance. Where an instance has no best-known value they use the
-best objective any method found on it.
+method (box and points on an axis clipped so that one outlier cannot flatten the rest; the
+outliers marked with their value), performance profiles, time against gap, anytime curves of
+every method from each run's trace, and for TSP the best tour found on one instance. Where an
+instance has no best-known value they use the best objective any method found on it.
+
+One convention for time: logarithmic seconds on every time axis, times under
+``EARLIEST_SECONDS`` drawn at it; gap axes of time plots are symmetric-logarithmic (linear
+within 0.1 %), so that large and small gaps both show.
 """
 
 from __future__ import annotations
@@ -11,7 +16,9 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Sequence
 
+from solvers.report.figures import plot_gap_strips, plot_performance_profile
 from solvers.report.tables import Instance, Study, number_text
+from solvers.report.trace import EARLIEST_SECONDS
 from solvers.result import gap
 from solvers.runs.store import Record, ResultStore
 
@@ -63,16 +70,43 @@ def _reference_name(kinds: set[str]) -> str:
 
 def plot_gap_boxes(studies: Sequence[Study], path: Path) -> Path:
     fig, axes = _figure(len(studies))
+    colors = _colors(studies)
     for ax, study in zip(axes, studies):
         points, kinds = _run_gaps(study)
-        labels = [lb for lb in study.labels if points.get(lb)]
-        if labels:
-            ax.boxplot([[g for _, g in points[lb]] for lb in labels])
-            ax.set_xticks(range(1, len(labels) + 1), labels, rotation=30, ha="right",
-                          fontsize=8)
+        gaps = {lb: [g for _, g in points[lb]] for lb in study.labels if points.get(lb)}
+        plot_gap_strips(ax, gaps, colors, _reference_name(kinds))
         ax.set_title(f"{study.problem_type}: gap to {_reference_name(kinds)}", fontsize=9)
-        ax.set_ylabel("gap %")
-        ax.grid(alpha=0.3)
+    return _save(fig, path)
+
+
+def _instance_gaps(study: Study) -> tuple[dict[str, list[float | None]], set[str]]:
+    """Per label, the gap of its mean objective on each instance it ran on (None: no feasible
+    run); instances it skipped are left out."""
+    gaps, kinds = defaultdict(list), set()
+    for inst in study.instances:
+        ref, kind = study.reference(inst)
+        if ref is None:
+            continue
+        kinds.add(kind)
+        for label in study.labels:
+            cell = study.cell(inst, label)
+            if cell.runs and not cell.skipped:
+                gaps[label].append(gap(cell.objective, ref, inst.sense))
+    return gaps, kinds
+
+
+def plot_profiles(studies: Sequence[Study], path: Path) -> Path:
+    """Performance profile per problem type; the legend gives each method's instance count."""
+    fig, axes = _figure(len(studies))
+    colors = _colors(studies)
+    for ax, study in zip(axes, studies):
+        gaps, kinds = _instance_gaps(study)
+        named = {f"{label} ({len(values)})": values for label, values in gaps.items()}
+        plot_performance_profile(ax, named, {f"{label} ({len(values)})": colors[label]
+                                             for label, values in gaps.items()},
+                                 _reference_name(kinds))
+        ax.set_title(f"{study.problem_type}: share of instances within x % "
+                     f"of {_reference_name(kinds)}", fontsize=9)
     return _save(fig, path)
 
 
@@ -90,10 +124,10 @@ def plot_time_vs_gap(studies: Sequence[Study], path: Path) -> Path:
         for label in study.labels:
             if points.get(label):
                 times, gaps = zip(*points[label])
-                ax.scatter([max(t, 1e-3) for t in times], gaps, s=14, alpha=0.7, label=label,
-                           color=colors[label])
+                ax.scatter([max(t, EARLIEST_SECONDS) for t in times], gaps, s=14, alpha=0.7,
+                           label=label, color=colors[label])
         _time_axis(ax)
-        ax.set_ylabel(f"gap to {_reference_name(kinds)} %")
+        _gap_axis(ax, f"gap to {_reference_name(kinds)} %")
         ax.set_title(study.problem_type, fontsize=9)
         ax.grid(alpha=0.3)
         if points:
@@ -102,20 +136,25 @@ def plot_time_vs_gap(studies: Sequence[Study], path: Path) -> Path:
 
 
 def _time_axis(ax) -> None:
-    """Logarithmic time when the plotted times span more than a decade, else linear."""
-    from matplotlib.ticker import NullFormatter
+    """The one time convention: logarithmic seconds."""
+    ax.set_xscale("log")
+    ax.set_xlabel("seconds (log scale)")
 
-    low, high = ax.dataLim.intervalx
-    if low > 0 and high / low > 10:
-        ax.set_xscale("log")
-        ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.set_xlabel("time s")
+
+def _gap_axis(ax, label: str) -> None:
+    ax.set_yscale("symlog", linthresh=0.1)
+    ax.set_ylabel(label + " (symlog)")
+    if ax.dataLim.y0 >= 0:  # no negative gaps: no empty negative half
+        ax.set_ylim(bottom=0)
 
 
 def _anytime_instance(study: Study) -> Instance | None:
-    traced = [i for i in study.instances
-              if any(r.trace for lb in study.labels for r in study.cell(i, lb).runs)]
-    return max(traced, key=lambda i: (i.size or 0, i.name)) if traced else None
+    """The instance where the most methods recorded traces (the largest of those)."""
+    def traced(inst: Instance) -> int:
+        return sum(any(r.trace for r in study.cell(inst, lb).runs) for lb in study.labels)
+
+    candidates = [i for i in study.instances if traced(i)]
+    return max(candidates, key=lambda i: (traced(i), i.size or 0, i.name)) if candidates else None
 
 
 def plot_anytime(studies: Sequence[Study], path: Path) -> Path:
@@ -130,13 +169,14 @@ def plot_anytime(studies: Sequence[Study], path: Path) -> Path:
         for label in study.labels:
             traced = [r for r in study.cell(inst, label).runs if r.trace]
             for n, r in enumerate(traced):
-                times = [max(t, 1e-3) for t, _ in r.trace]
+                times = [max(t, EARLIEST_SECONDS) for t, _ in r.trace]
                 gaps = [gap(v, ref, inst.sense) for _, v in r.trace]
                 ax.step(times + [max(times[-1], r.time_s or times[-1])], gaps + [gaps[-1]],
                         where="post", color=colors[label], alpha=0.8,
                         label=label if n == 0 else None)
+                ax.plot(times, gaps, "o", markersize=3, color=colors[label], alpha=0.8)
         _time_axis(ax)
-        ax.set_ylabel(f"gap to {kind} %")
+        _gap_axis(ax, f"gap to {kind} %")
         ax.set_title(f"{study.problem_type}: {inst.name} (size {number_text(inst.size)})",
                      fontsize=9)
         ax.grid(alpha=0.3)

@@ -1,9 +1,12 @@
 """The report's data and tables: runs grouped by problem type, instance and method.
 
 Per problem type: one row per (instance, method) with the mean objective over
-seeds, the gap to the baseline method and to the best-known value, and the mean
-time; then one summary row per method (mean and geometric-mean gap, wins / ties /
-losses against the baseline, mean time).
+seeds (the best of each instance marked), the gap to the baseline method and to the
+best-known value, the mean time, the runs' status and, for runs without a solution,
+the reason (skipped runs included); then one summary row per method (mean and
+geometric-mean gap, wins / ties / losses against the baseline, mean time, failed and
+skipped runs). A method's skipped instances (too large for it) count in none of its
+gaps, wins or losses.
 
 Gaps are in percent, positive = worse than the reference (``solvers.result.gap``, the
 formula behind ``Result.gap_to``). The geometric-mean gap is
@@ -21,6 +24,7 @@ from statistics import mean
 from typing import Sequence
 
 from solvers.registry import PROBLEM_TYPES
+from solvers.report.page import Best, cell_markdown
 from solvers.result import gap
 from solvers.runs.store import FILE_ERROR_METHOD, Record
 
@@ -85,6 +89,11 @@ class Cell:
         times = [r.time_s for r in self.runs if r.feasible and r.time_s is not None]
         return mean(times) if times else None
 
+    @property
+    def skipped(self) -> bool:
+        """Every run was skipped (the instance is too large for the method)."""
+        return bool(self.runs) and all(r.status == "skipped" for r in self.runs)
+
     def runs_text(self) -> str:
         failed = defaultdict(int)
         for r in self.runs:
@@ -92,6 +101,19 @@ class Cell:
                 failed[r.status] += 1
         extra = ", ".join(f"{n} {s}" for s, n in sorted(failed.items()))
         return f"{len(self.objectives)}/{len(self.runs)}" + (f" ({extra})" if extra else "")
+
+    def status(self) -> str:
+        """The runs' status, or ``mixed`` when they differ."""
+        statuses = {r.status for r in self.runs}
+        return statuses.pop() if len(statuses) == 1 else "mixed"
+
+    def note(self) -> str:
+        """Why a run has no solution: the first reason recorded, on one line."""
+        for r in self.runs:
+            if not r.feasible:
+                message = (r.error or (r.info or {}).get("violation") or "").strip()
+                return message.splitlines()[0][:160] if message else r.status
+        return ""
 
 
 @dataclass
@@ -140,7 +162,7 @@ def _options_text(options: dict) -> str:
 
 def build_studies(records: Sequence[Record], baseline: str) -> list[Study]:
     """Group runs by problem type, instance and label (failed-file rows excluded)."""
-    runs = [r for r in records if r.method != FILE_ERROR_METHOD and r.status != "skipped"]
+    runs = [r for r in records if r.method != FILE_ERROR_METHOD]
     labels = _labels(runs)
     instances: dict[tuple[str, int], Instance] = {}
     for r in runs:
@@ -180,23 +202,36 @@ def build_studies(records: Sequence[Record], baseline: str) -> list[Study]:
 
 # --------------------------------------------------------------------------- tables
 
-def instance_table(study: Study) -> tuple[list[str], list[list[str]]]:
-    """One row per (instance, method)."""
+def _best_objective(study: Study, inst: Instance) -> float | None:
+    values = [study.cell(inst, label).objective for label in study.labels]
+    values = [v for v in values if v is not None]
+    if not values:
+        return None
+    return min(values) if inst.sense == "min" else max(values)
+
+
+def instance_table(study: Study) -> tuple[list[str], list[list]]:
+    """One row per (instance, method); the best objective of each instance is a ``Best``."""
     headers = ["instance", "size", "best-known", f"baseline ({study.baseline or '-'})",
                "method", "objective", "gap to baseline %", "gap to best-known %", "time s",
-               "feasible/runs"]
+               "feasible/runs", "status", "note"]
     rows = []
     for inst in study.instances:
         base = study.cell(inst, study.baseline).objective if study.baseline else None
+        best = _best_objective(study, inst)
         for label in study.labels:
             cell = study.cell(inst, label)
             if not cell.runs:
                 continue
+            objective = number_text(cell.objective)
+            if cell.objective is not None and math.isclose(cell.objective, best, rel_tol=1e-9,
+                                                           abs_tol=1e-9):
+                objective = Best(objective)
             rows.append([inst.name, number_text(inst.size), number_text(inst.best_known),
-                         number_text(base), label, number_text(cell.objective),
+                         number_text(base), label, objective,
                          _pct(gap(cell.objective, base, inst.sense)),
                          _pct(gap(cell.objective, inst.best_known, inst.sense)),
-                         _pct(cell.time), cell.runs_text()])
+                         _pct(cell.time), cell.runs_text(), cell.status(), cell.note()])
     return headers, rows
 
 
@@ -217,16 +252,19 @@ def summary_table(study: Study) -> tuple[list[str], list[list[str]]]:
     """One row per method: gaps over instances, wins/ties/losses against the baseline."""
     headers = ["method", "instances", "mean gap to baseline %", "geo-mean gap to baseline %",
                "mean gap to best-known %", "geo-mean gap to best-known %",
-               "wins/ties/losses vs baseline", "mean time s", "failed runs"]
+               "wins/ties/losses vs baseline", "mean time s", "failed runs", "skipped runs"]
     rows = []
     for label in study.labels:
-        to_base, to_best, times, outcomes, failed, seen = [], [], [], defaultdict(int), 0, 0
+        to_base, to_best, times, outcomes = [], [], [], defaultdict(int)
+        failed = skipped = seen = 0
         for inst in study.instances:
             cell = study.cell(inst, label)
-            if not cell.runs:
+            if cell.skipped:
+                skipped += len(cell.runs)
+            if not cell.runs or cell.skipped:
                 continue
             seen += 1
-            failed += sum(not r.feasible for r in cell.runs)
+            failed += sum(r.status in FAILED for r in cell.runs)
             if cell.time is not None:
                 times.append(cell.time)
             base = study.cell(inst, study.baseline).objective if study.baseline else None
@@ -243,7 +281,7 @@ def summary_table(study: Study) -> tuple[list[str], list[list[str]]]:
         rows.append([label, str(seen), _pct(mean(to_base) if to_base else None),
                      _pct(geometric_mean_gap(to_base)),
                      _pct(mean(to_best) if to_best else None), _pct(geometric_mean_gap(to_best)),
-                     wtl, _pct(mean(times) if times else None), str(failed)])
+                     wtl, _pct(mean(times) if times else None), str(failed), str(skipped)])
     return headers, rows
 
 
@@ -272,6 +310,6 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str
     | 1 | x\\|y |
     """
     def row(cells):
-        return "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
+        return "| " + " | ".join(cell_markdown(c) for c in cells) + " |"
 
     return "\n".join([row(headers), "|" + "---|" * len(headers)] + [row(r) for r in rows])

@@ -6,8 +6,8 @@ restarted with the same arguments runs only what is missing), runs the rest on a
 executor and writes each outcome to the store the moment it arrives.
 
 Best-known values come from ``best_known.csv`` manifests (columns ``instance,value``;
-other columns are ignored) in the instance's folder or any parent up to the batch
-folder (the nearest wins), else from what the instance file carries. A manifest's
+other columns are ignored) in the instance's folder or any folder above it (the nearest
+wins), else from what the instance file carries. A manifest's
 ``instance`` column names an instance by its path relative to the manifest's folder
 (``tsp/rand40.tsp``), its file name, its file stem, its instance name, or for files
 holding several instances ``relative/path#index`` (0-based).
@@ -27,6 +27,7 @@ from problems.errors import ProblemFormatError
 from solvers import registry
 from solvers.runs.executors import (LocalExecutor, Outcome, RayExecutor, Task,
                                    describe_error, import_plugins)
+from solvers.result import gap
 from solvers.runs.store import FILE_ERROR_METHOD, Key, Record, ResultStore, options_hash
 
 MANIFEST = "best_known.csv"
@@ -131,26 +132,31 @@ def _instance_files(directory: Path) -> tuple[list[Path], int]:
 
 
 class BestKnown:
-    r"""Best-known values from ``best_known.csv`` manifests between ``root`` and each file.
+    r"""Best-known values from the ``best_known.csv`` manifests in the folders above each file
+    (the nearest manifest naming the instance wins); ``nqco info``, ``nqco solve`` and batch
+    runs (hence the report) all look values up here, so they agree.
 
     >>> import tempfile
     >>> root = Path(tempfile.mkdtemp())
     >>> (root / "tsp").mkdir()
     >>> _ = (root / "best_known.csv").write_text("instance,value\ntsp/a.tsp,7542\n")
-    >>> BestKnown(root).lookup(root / "tsp" / "a.tsp", index=0, count=1, instance_name="a")
+    >>> BestKnown().lookup(root / "tsp" / "a.tsp", index=0, count=1, instance_name="a")
     7542.0
     """
 
-    def __init__(self, root: Path):
-        self.root = root.resolve()
-        self._manifests = {m.parent: read_manifest(m) for m in sorted(self.root.rglob(MANIFEST))}
+    def __init__(self):
+        self._manifests: dict[Path, dict[str, float]] = {}
+
+    def _values(self, folder: Path) -> dict[str, float]:
+        if folder not in self._manifests:
+            self._manifests[folder] = read_manifest(folder / MANIFEST)
+        return self._manifests[folder]
 
     def lookup(self, path: str | Path, index: int, count: int,
                instance_name: str | None) -> float | None:
         path = Path(path).resolve()
-        folders = [p for p in path.parents if p == self.root or self.root in p.parents]
-        for folder in folders:  # nearest first
-            values = self._manifests.get(folder, {})
+        for folder in path.parents:  # nearest first
+            values = self._values(folder)
             relative = path.relative_to(folder).as_posix()
             names = [instance_name, f"{relative}#{index}"]
             if count == 1:
@@ -285,7 +291,7 @@ def run_batch(directory: str | Path, methods: Sequence[str], *, db: str | Path,
               gpus_per_task: float = 0.0,
               options: Mapping[str, Mapping[str, Any]] | None = None,
               plugins: Sequence[str] = (), retry_failed: bool = False,
-              progress: bool = True) -> BatchSummary:
+              progress: bool = True, verbose: bool = False) -> BatchSummary:
     """Run every missing (instance, method, seed) task under ``directory`` into ``db``.
 
     ``methods`` may contain ``all`` and ``demo``. ``options`` maps a method name to
@@ -293,7 +299,8 @@ def run_batch(directory: str | Path, methods: Sequence[str], *, db: str | Path,
     import its method, then ``time_limit + grace`` seconds once the method is called;
     past either it is killed and recorded as ``timeout``. ``retry_failed`` runs again
     the tasks stored as ``error`` or ``timeout``. ``plugins`` are modules that register
-    extra methods.
+    extra methods. ``progress`` shows a progress bar; ``verbose`` prints one line per
+    finished task (``task_line``).
 
     >>> from problems import MIS
     >>> import tempfile, os
@@ -330,7 +337,7 @@ def run_batch(directory: str | Path, methods: Sequence[str], *, db: str | Path,
         raise ValueError(f"{directory} is not a folder")
     statuses: Counter = Counter()
     with ResultStore(db) as store:
-        best_known = BestKnown(directory)
+        best_known = BestKnown()
         plan = make_plan(directory, methods, seeds, time_limit, options, plugins)
         done = store.done_keys()
         if retry_failed:
@@ -345,7 +352,10 @@ def run_batch(directory: str | Path, methods: Sequence[str], *, db: str | Path,
             facts: dict[tuple[str, int], dict] = {}
 
             def finished(task: Task, outcome: Outcome) -> None:
-                store.add(_record(task, outcome, plan, best_known, facts))
+                record = _record(task, outcome, plan, best_known, facts)
+                store.add(record)
+                if verbose:
+                    bar.write(task_line(record), file=sys.stderr)
                 statuses[outcome.status] += 1
                 bar.set_postfix(failed=statuses["error"] + statuses["timeout"], refresh=False)
                 bar.update()
@@ -353,6 +363,30 @@ def run_batch(directory: str | Path, methods: Sequence[str], *, db: str | Path,
             runner.run(todo, finished)
     return BatchSummary(plan=plan, already_done=already, ran=len(todo), statuses=statuses,
                         db=str(db))
+
+
+def task_line(record: Record) -> str:
+    """One line about a finished task: instance, method, seed, status, objective, gap, time,
+    and the reason when it has no result.
+
+    >>> r = Record(instance_path="/d/g.col", instance_index=0, method="exact", seed=0,
+    ...            time_limit=5.0, options={}, status="optimal", objective=24.0, feasible=True,
+    ...            time_s=0.5, best_known=24.0, sense="max", instance_name="g")
+    >>> task_line(r)
+    'g  exact  seed 0  optimal  objective 24  gap 0.000 %  0.50 s'
+    """
+    name = record.instance_name or Path(record.instance_path).name
+    parts = [name, record.method, f"seed {record.seed}", record.status]
+    if record.objective is not None:
+        parts.append(f"objective {record.objective:.10g}")
+        percent = gap(record.objective, record.best_known, record.sense or "min")
+        if percent is not None:
+            parts.append(f"gap {percent:.3f} %")
+    if record.time_s is not None:
+        parts.append(f"{record.time_s:.2f} s")
+    if record.error:
+        parts.append(f"({record.error})")
+    return "  ".join(parts)
 
 
 def _record_file_errors(store: ResultStore, plan: Plan, done: set, time_limit: float,

@@ -42,6 +42,15 @@ def slow_exact(problem, *, time_limit=None, seed=0, delay: float = 0.3):
     return solve_exact(problem, time_limit=time_limit, seed=seed)
 
 
+def slow_improver(problem, *, time_limit=None, seed=0, progress=None, delay: float = 3.0):
+    """Reports the exact optimum as an improvement at once, then sleeps ``delay`` seconds."""
+    answer = solve_exact(problem, time_limit=time_limit, seed=seed)
+    if progress is not None:
+        progress.improved(problem.evaluate(answer.solution), stage="found")
+    time.sleep(delay)
+    return answer
+
+
 def report_threads(problem, *, time_limit=None, seed=0):
     """The exact answer, with the thread budget this process was given in ``info``."""
     answer = solve_exact(problem, time_limit=time_limit, seed=seed)
@@ -52,6 +61,6 @@ def report_threads(problem, *, time_limit=None, seed=0):
 for _name, _target in (("crash", "crash"), ("exit-hard", "exit_hard"), ("hang", "hang"),
                        ("fail", "fail"), ("slow-exact", "slow_exact"),
                        ("slow-to-load", "slow_to_load"),
-                       ("threads", "report_threads")):
+                       ("threads", "report_threads"), ("slow-improver", "slow_improver")):
     register(MethodSpec(f"test-{_name}", f"tests.solvers.fake_methods:{_target}",
                         ("MIS", "MDKP"), "test double"))

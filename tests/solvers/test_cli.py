@@ -139,3 +139,22 @@ def test_bad_input_is_one_line_on_stderr_and_exit_code_2(tmp_path, args, message
     assert len(out.stderr.strip().splitlines()) == 1, out.stderr
     assert message in out.stderr and "Traceback" not in out.stderr
     assert not (tmp_path / "results.sqlite").exists()
+
+
+def test_solve_plot_and_output_write_a_picture_and_the_standard_file(tmp_path):
+    import sys
+
+    from problems.solution_io import read_solution
+
+    instance = tmp_path / "g.col"
+    problem = MIS.random(12, p=0.3, seed=3)
+    problem.write_dimacs(instance)
+    out = subprocess.run([sys.executable, "-c",
+                          "import sys; from solvers.cli import main; sys.exit(main())", "solve",
+                          instance, "-m", "exact", "--plot", tmp_path / "g.png", "-o",
+                          tmp_path / "g.json"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "g.png").stat().st_size > 5000
+    objective = json.loads((tmp_path / "g.json").read_text())["objective"]
+    assert problem.evaluate(read_solution(problem, tmp_path / "g.txt")) == objective

@@ -72,12 +72,12 @@ def test_best_known_nearest_manifest_wins(folder):
     (folder / "best_known.csv").write_text("instance,value\nmore/c.col,10\na.col,7\n")
     (folder / "more" / "best_known.csv").write_text("instance,value\nc,11\n")
     (folder / "more" / "mknap_small.txt").rename(folder / "more" / "mknap_two.txt")
-    known = BestKnown(folder)
+    known = BestKnown()
     assert known.lookup(folder / "a.col", 0, 1, "a") == 7
     assert known.lookup(folder / "more" / "c.col", 0, 1, "c") == 11
     assert known.lookup(folder / "b.col", 0, 1, "b") is None
     (folder / "more" / "best_known.csv").write_text("instance,value\nmknap_two.txt#1,99\n")
-    known = BestKnown(folder)
+    known = BestKnown()
     assert known.lookup(folder / "more" / "mknap_two.txt", 1, 2, None) == 99
     assert known.lookup(folder / "more" / "mknap_two.txt", 0, 2, None) is None
 
@@ -300,3 +300,30 @@ def test_a_reader_of_two_types_says_which_one_each_file_holds(tmp_path):
     assert problem_type_of(tmp_path / "q.txt") == "BQP"
     plan = make_plan(tmp_path, ["tabu"], seeds=[0], time_limit=1.0)
     assert len(plan.tasks) == 2 and not plan.file_errors
+
+
+def test_verbose_batch_prints_one_line_per_task_and_skips_exact_on_large_instances(tmp_path,
+                                                                                  capsys):
+    MIS.random(8, p=0.3, seed=0).write_dimacs(tmp_path / "small.col")
+    MIS.random(40, p=0.1, seed=0).write_dimacs(tmp_path / "large.col")
+    db = tmp_path / "r.sqlite"
+    summary = run_batch(tmp_path, ["exact"], db=db, time_limit=5, progress=False, verbose=True,
+                        workers=1)
+    lines = [line for line in capsys.readouterr().err.splitlines() if "exact" in line]
+    assert summary.statuses == {"optimal": 1, "skipped": 1}
+    assert len(lines) == 2
+    skipped = next(line for line in lines if "skipped" in line)
+    assert "needs 40 size" in skipped and "the limit is 18" in skipped
+    with ResultStore(db) as store:
+        assert sorted(r.status for r in store.records()) == ["optimal", "skipped"]
+
+
+def test_problem_types_of_files_read_by_packages_and_modules(tmp_path):
+    from problems import QAP, TSP, RobustKnapsack
+    from solvers.runs.batch import problem_type_of
+
+    TSP.random(5, seed=0).write_tsplib(tmp_path / "t.tsp")
+    RobustKnapsack.random(4, seed=0).write(tmp_path / "RKP_UN_n4")
+    QAP.random(4, seed=0).write_qaplib(tmp_path / "q.dat")
+    assert [problem_type_of(tmp_path / name) for name in ("t.tsp", "RKP_UN_n4", "q.dat")] == [
+        "TSP", "RobustKnapsack", "QAP"]
