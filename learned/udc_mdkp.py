@@ -55,7 +55,7 @@ def lp_relaxation(profits, weights, capacities) -> tuple[np.ndarray, np.ndarray,
 
     >>> x, rc, y = lp_relaxation(np.array([3.0, 2]), np.array([[2.0, 2]]), np.array([3.0]))
     >>> x.tolist(), y.tolist()
-    [[1.0, 0.5], [1.0]]
+    ([1.0, 0.5], [1.0])
     """
     result = linprog(-profits, A_ub=weights, b_ub=capacities, bounds=(0, 1), method="highs")
     if result.status != 0:

@@ -17,10 +17,10 @@ def _instances():
 
 
 @pytest.mark.parametrize("problem", list(_instances()), ids=lambda p: p.name)
-@pytest.mark.parametrize("scores", ["gnn", "random", "lp"])
+@pytest.mark.parametrize("scores", ["gnn", "random"])
 def test_every_packing_fits(problem, scores):
     x, trace, info = udc_mdkp.udc_mdkp(problem.profits, problem.weights, problem.capacities,
-                                       rounds=2, seed=1, scores=scores, group_size=15)
+                                       rounds=1, seed=1, scores=scores, group_size=15)
     problem.check(x)
     assert info["profit"] == problem.evaluate(x) == trace[-1][1]
     assert all(a[1] < b[1] for a, b in zip(trace, trace[1:]))
