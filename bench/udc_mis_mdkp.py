@@ -1,7 +1,7 @@
 """UDC (``method="udc"``) on MIS and MDKP against CP-SAT, with both ablations, at one budget.
 
-    .venv/bin/python bench/udc_mis_mdkp.py [--er 16] [--mis-time 30] [--dimacs all|NAME,...]
-        [--ba 1000,5000,10000] [--mknap 1,...,9] [--per-file 30] [--mdkp-time 10]
+    .venv/bin/python bench/udc_mis_mdkp.py [--er 16] [--er-first 0] [--mis-time 30]
+        [--dimacs all|NAME,...] [--ba 1000,5000,10000] [--mknap 1,...,9] [--per-file 30] [--first 0] [--mdkp-time 10]
         [--no-mis] [--no-mdkp]
 
 Every method runs in this process on one thread (``torch.set_num_threads(1)``, CP-SAT
@@ -49,9 +49,9 @@ MKNAP_SHAPE = {k: (m, n) for k, (m, n) in enumerate(
     [(m, n) for m in (5, 10, 30) for n in (100, 250, 500)], start=1)}
 
 
-def er_graphs(count: int) -> list[MIS]:
+def er_graphs(count: int, first: int = 0) -> list[MIS]:
     sizes = np.random.default_rng(2024).integers(700, 801, size=16)
-    return [MIS.random(int(sizes[s]), p=0.15, seed=s) for s in range(count)]
+    return [MIS.random(int(sizes[s]), p=0.15, seed=s) for s in range(first, first + count)]
 
 
 def dimacs_graphs(names: str) -> list[MIS]:
@@ -61,16 +61,16 @@ def dimacs_graphs(names: str) -> list[MIS]:
     files = sorted(p for p in folder.iterdir() if p.is_file())
     if names != "all":
         wanted = names.split(",")
-        files = [p for p in files if p.name.split(".")[0] in wanted or p.name in wanted]
+        files = [p for p in files if p.name.removesuffix(".b").removesuffix(".clq") in wanted]
     return [load(p) for p in files]
 
 
-def mknap_problems(files: list[int], per_file: int) -> list[MDKP]:
+def mknap_problems(files: list[int], per_file: int, first: int = 0) -> list[MDKP]:
     problems = []
     for k in files:
         path = SHARED / "mknap" / f"mknapcb{k}.txt"
         if path.is_file():
-            problems += [mdkp_files.read(path, i) for i in range(per_file)]
+            problems += [mdkp_files.read(path, i) for i in range(first, first + per_file)]
     return problems
 
 
@@ -143,11 +143,13 @@ def mdkp_table(problems: list[MDKP], limit: float) -> list[str]:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--er", type=int, default=16, help="ER-700-800 graphs (0..16)")
+    parser.add_argument("--er-first", type=int, default=0, help="first ER graph (0..15)")
     parser.add_argument("--mis-time", type=float, default=30.0)
     parser.add_argument("--dimacs", default="all", help="'all', 'none' or names")
     parser.add_argument("--ba", default="1000,5000,10000", help="BA sizes, or 'none'")
     parser.add_argument("--mknap", default="1,2,3,4,5,6,7,8,9", help="mknapcb files")
     parser.add_argument("--per-file", type=int, default=30)
+    parser.add_argument("--first", type=int, default=0, help="first instance of each file")
     parser.add_argument("--mdkp-time", type=float, default=10.0)
     parser.add_argument("--no-mis", action="store_true")
     parser.add_argument("--no-mdkp", action="store_true")
@@ -156,7 +158,7 @@ def main(argv=None) -> None:
     out = []
     if not args.no_mis:
         solve(MIS.random(100, seed=1), "udc", rounds=1)  # load the network, compile numba
-        out += mis_table("ER-700-800, p = 0.15", er_graphs(args.er), args.mis_time)
+        out += mis_table("ER-700-800, p = 0.15", er_graphs(args.er, args.er_first), args.mis_time)
         if args.dimacs != "none":
             out += mis_table("DIMACS complements", dimacs_graphs(args.dimacs), args.mis_time)
         if args.ba != "none":
@@ -165,7 +167,7 @@ def main(argv=None) -> None:
     if not args.no_mdkp:
         solve(MDKP.random(30, 3, seed=1), "udc", rounds=1)
         files = [int(k) for k in args.mknap.split(",")]
-        out += mdkp_table(mknap_problems(files, args.per_file), args.mdkp_time)
+        out += mdkp_table(mknap_problems(files, args.per_file, args.first), args.mdkp_time)
     print("\n".join(out))
 
 

@@ -284,8 +284,9 @@ def solution_parts(indptr, indices, sol, tight, order, part_size: int, reach: in
     selected neighbour of the unselected node it holds most of (ties broken at random),
     and an unselected node belongs to the part once all its selected neighbours do, until
     the part reaches ``part_size`` nodes or touches ``reach * part_size`` nodes (dense
-    graphs: there a node completes only when most selected nodes are in). Unselected nodes whose selected neighbours lie in
-    several parts are borders (-1); later rounds, with another order, move the borders.
+    graphs: there a node completes only when most selected nodes are in). Unselected nodes
+    whose selected neighbours lie in several parts are borders (-1); later rounds, with
+    another order, move the borders.
     """
     n = len(indptr) - 1
     part = np.full(n, -1, dtype=np.int64)

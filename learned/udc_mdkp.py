@@ -14,8 +14,9 @@
    CP-SAT solves it (one worker, a deterministic time limit, the current items as hint); its
    answer replaces the group's items when it is not worse.
 3. **Reunion.** Each round regroups the items (their certainty rank plus Gaussian noise of
-   one group size, so borders move) with the capacities then left, and a drop/add pass (the best 1-1 exchange or addition, by profit, until none
-   improves) polishes the whole solution after every round.
+   one group size, so borders move) with the capacities then left, and a drop/add pass
+   (the best 1-1 exchange or addition, by profit, until none improves) polishes the whole
+   solution after every round.
 
 Every intermediate solution is feasible: items are only added where they fit.
 
