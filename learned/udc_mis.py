@@ -249,18 +249,16 @@ def udc_mis(n: int, edges: np.ndarray, *, time_limit: float | None = None, seed:
 
     done = 0
     while (rounds is None or done < rounds) and time.perf_counter() < deadline:
-        if conquer:
-            sol[:] = best
+        if conquer:  # on the local search's current solution: its walk goes on from there
             counts = conquer_round(indptr, indices, sol, node_scores, part_size, exact_max,
                                    rng, state, deadline)
             info["parts"] += counts["parts"]
             info["exact_parts"] += counts["exact"]
             info["policy_parts"] += counts["policy"]
             info["improving_parts"] += counts["improved"]
-            if sol.sum() >= best.sum():
+            if sol.sum() > best.sum():
                 best[:] = sol
-            tight = mis_search.tightness(indptr, indices, best)
-            sol[:] = best
+            tight = mis_search.tightness(indptr, indices, sol)
             record()
         run_local_search(indptr, indices, sol, tight, best, steps, state, deadline)
         record()
