@@ -141,8 +141,8 @@ for _spec in (
                ("MDKP", "MIS", "QAP", "MaxCut"),
                "Pauli correlation encoding: bits as signs of 2-body correlators, trained on a "
                "torch statevector, repaired and locally searched"),
-    MethodSpec("udc", "solvers.algorithms.udc:solve_udc", ("TSP",),
-               "GNN divide-and-conquer: learned dividing, learned sub-path conquering, reunion",
+    MethodSpec("udc", "solvers.algorithms.udc:solve_udc", ("TSP", "MIS", "MDKP"),
+               "GNN divide-and-conquer: learned dividing, learned conquering, reunion",
                demo=True, limit="2,000,000 cities with coordinates",
                need="solvers.algorithms.udc:udc_need"),
     MethodSpec("mcts", "solvers.algorithms.mcts:solve_mcts", ("TSP",),

@@ -1,6 +1,12 @@
-"""GNN divide-and-conquer for the TSP (``method="udc"``), after UDC (NeurIPS 2024).
+"""GNN divide-and-conquer (``method="udc"``), after UDC (NeurIPS 2024), for the TSP, the
+maximum independent set and the multidimensional knapsack.
 
-The work happens in ``learned.udc``: a trained edge-scoring GNN builds the initial tour
+``solve_udc`` dispatches on the problem type. MIS: ``learned.udc_mis`` (node-scoring GNN,
+parts around the selected nodes re-solved by CP-SAT or the learned policy, ARW local
+search); MDKP: ``learned.udc_mdkp`` (item-scoring GNN on the item–constraint graph, item
+groups re-solved by CP-SAT with the capacities the other items leave, drop/add pass).
+
+For the TSP the work happens in ``learned.udc``: a trained edge-scoring GNN builds the initial tour
 (dividing), a trained sub-path policy re-solves sub-paths of ``subpath_len`` cities with
 fixed end points, polished by 2-opt/Or-opt (conquering), every round shifts the cut
 points (reunion), and 2-opt/Or-opt over the whole tour makes the moves across sub-path
@@ -10,11 +16,12 @@ borders. This adapter checks the problem, picks a time limit and turns the tour 
 
 from __future__ import annotations
 
+import inspect
 import time
 
 import numpy as np
 
-from learned import udc
+from learned import udc, udc_mdkp, udc_mis
 from learned.candidates import knn
 from solvers.algorithms.local_search import Metric, two_opt_or_opt
 from solvers.registry import Need
@@ -23,11 +30,90 @@ from solvers.result import Answer
 MAX_CITIES = 2_000_000  # O(N·k) memory; the largest public instances have about 10^5 cities
 
 
-def solve_udc(problem, *, time_limit: float | None = None, seed: int = 0,
-              rounds: int | None = None, subpath_len: int = 100, device: str = "auto",
-              k: int = 16, init: str = "gnn", conquer: str = "both", samples: int = 8,
-              patience: int = 100, threads: int | None = 1, polish_tour: bool = True,
-              progress=None) -> Answer:
+def solve_udc(problem, *, time_limit: float | None = None, seed: int = 0, progress=None,
+              **options) -> Answer:
+    """UDC on a TSP (``solve_udc_tsp``), MIS (``solve_udc_mis``) or MDKP (``solve_udc_mdkp``);
+    ``options`` are those of the function for the problem's type.
+
+    >>> from problems import MIS
+    >>> solve_udc(MIS.random(40, p=0.1, seed=0), rounds=1, seed=0).status
+    'feasible'
+    """
+    kind = type(problem).__name__
+    function = resolve(problem)
+    accepted = [name for name, parameter in inspect.signature(function).parameters.items()
+                if parameter.kind is inspect.Parameter.KEYWORD_ONLY
+                and name not in ("time_limit", "seed")]
+    unknown = sorted(set(options) - set(accepted))
+    if unknown:
+        raise ValueError(f"udc on {kind} does not take option(s) {', '.join(unknown)}; it "
+                         f"accepts: {', '.join(accepted)}")
+    if "progress" in accepted:
+        options["progress"] = progress
+    return function(problem, time_limit=time_limit, seed=seed, **options)
+
+
+def resolve(problem):
+    """The UDC function for ``problem``'s type (``solve()`` checks options against it)."""
+    kind = type(problem).__name__
+    functions = {"TSP": solve_udc_tsp, "MIS": solve_udc_mis, "MDKP": solve_udc_mdkp}
+    if kind not in functions:
+        raise ValueError(f"udc solves {', '.join(functions)} instances, got {kind}")
+    return functions[kind]
+
+
+def solve_udc_mis(problem, *, time_limit: float | None = None, seed: int = 0,
+                  rounds: int | None = None, scores: str = "gnn", conquer: bool = True,
+                  part_size: int = 200, exact_max: int = 120, ils_steps: int | None = None,
+                  final_steps: int | None = None, threads: int | None = 1) -> Answer:
+    """UDC on a maximum independent set; see ``learned.udc_mis.udc_mis`` for the options.
+
+    ``time_limit`` ``None``: ``max(2, 0.01·n)`` seconds unless ``rounds`` is given; with
+    ``rounds`` and no time limit the answer is reproducible from ``seed``.
+
+    >>> from problems import MIS
+    >>> g = MIS.random(60, p=0.1, seed=1)
+    >>> bool(solve_udc_mis(g, rounds=1, seed=0).solution.sum() >= 20)
+    True
+    """
+    if not isinstance(conquer, (bool, np.bool_)):
+        raise ValueError(f"conquer must be True or False, got {conquer!r}")
+    if time_limit is None and rounds is None:
+        time_limit = max(2.0, 0.01 * problem.size)
+    solution, trace, info = udc_mis.udc_mis(
+        problem.n, problem.edges, time_limit=time_limit, seed=seed, rounds=rounds,
+        scores=scores, conquer=bool(conquer), part_size=part_size, exact_max=exact_max,
+        ils_steps=ils_steps, final_steps=final_steps, threads=threads)
+    return Answer(solution=solution, status="feasible", trace=trace, info=info)
+
+
+def solve_udc_mdkp(problem, *, time_limit: float | None = None, seed: int = 0,
+                   rounds: int | None = None, scores: str = "gnn", conquer: bool = True,
+                   group_size: int = 30, threads: int | None = 1) -> Answer:
+    """UDC on a multidimensional knapsack; see ``learned.udc_mdkp.udc_mdkp`` for the options.
+
+    ``time_limit`` ``None``: ``max(2, 0.02·n)`` seconds unless ``rounds`` is given.
+
+    >>> from problems import MDKP
+    >>> p = MDKP.random(30, 3, seed=0)
+    >>> p.check(solve_udc_mdkp(p, rounds=1, seed=0).solution)
+    """
+    if not isinstance(conquer, (bool, np.bool_)):
+        raise ValueError(f"conquer must be True or False, got {conquer!r}")
+    if time_limit is None and rounds is None:
+        time_limit = max(2.0, 0.02 * problem.size)
+    solution, trace, info = udc_mdkp.udc_mdkp(
+        problem.profits, problem.weights, problem.capacities, time_limit=time_limit,
+        seed=seed, rounds=rounds, scores=scores, conquer=bool(conquer), group_size=group_size,
+        threads=threads)
+    return Answer(solution=solution, status="feasible", trace=trace, info=info)
+
+
+def solve_udc_tsp(problem, *, time_limit: float | None = None, seed: int = 0,
+                  rounds: int | None = None, subpath_len: int = 100, device: str = "auto",
+                  k: int = 16, init: str = "gnn", conquer: str = "both", samples: int = 8,
+                  patience: int = 100, threads: int | None = 1,
+                  polish_tour: bool = True, progress=None) -> Answer:
     """UDC on a coordinate TSP: learned dividing, learned conquering, reunion.
 
     Parameters
@@ -60,7 +146,7 @@ def solve_udc(problem, *, time_limit: float | None = None, seed: int = 0,
     holding the initial length, the rounds done and the time spent dividing and conquering.
 
     >>> from problems import TSP
-    >>> answer = solve_udc(TSP.random(150, seed=0), rounds=2, seed=0)
+    >>> answer = solve_udc_tsp(TSP.random(150, seed=0), rounds=2, seed=0)
     >>> sorted(answer.solution) == list(range(150))
     True
     """
@@ -102,8 +188,10 @@ def solve_udc(problem, *, time_limit: float | None = None, seed: int = 0,
 
 
 def udc_need(problem, **options) -> Need:
-    """Cities against ``MAX_CITIES`` (the dividing graph and tours are O(N·k))."""
-    return Need(problem.size, MAX_CITIES, "cities", f"TSP {problem.name}")
+    """Cities, nodes or items against ``MAX_CITIES`` (graphs and solutions are O(N·k))."""
+    kind = type(problem).__name__
+    unit = {"TSP": "cities", "MIS": "nodes", "MDKP": "items"}.get(kind, "size")
+    return Need(problem.size, MAX_CITIES, unit, f"{kind} {problem.name}")
 
 
 def whole_tour_polish(coords: np.ndarray, k: int = 10):
@@ -124,3 +212,6 @@ def whole_tour_polish(coords: np.ndarray, k: int = 10):
         return two_opt_or_opt(tour, metric, neighbors, neighbor_dist)[0].astype(np.int64)
 
     return polish
+
+
+solve_udc.resolve = resolve

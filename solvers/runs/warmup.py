@@ -24,6 +24,7 @@ RUNS = (
     ("mcts", lambda: TSP("matrix30", edge_weight_type="EXPLICIT",
                          matrix=TSP.random(30, seed=1).dense_matrix()), {"max_iterations": 100}),
     ("udc", lambda: TSP.random(150, seed=0), {"rounds": 2}),
+    ("udc", lambda: MIS.random(100, p=0.1, seed=0), {"rounds": 1}),
     ("sa", lambda: MDKP.random(8, 2, seed=0), {}),
     ("qaoa", lambda: MIS.random(8, p=0.4, seed=0), {"maxiter": 5}),  # quadratic: the numba kernel
     ("cvar-vqe", lambda: MDKP.random(6, 2, seed=0),
