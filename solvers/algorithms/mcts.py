@@ -37,7 +37,8 @@ import numpy as np
 from learned import heatmaps
 from learned.candidates import knn, knn_from_matrix
 from learned.device import resolve_device
-from solvers.algorithms.local_search import (GEO, MATRIX, Candidates, Journal, Metric, Queue,
+from solvers.algorithms.local_search import (DENSE_LIMIT, GEO, MATRIX, Candidates, Journal,
+                                             Metric, Queue,
                                              Tour, check_metric, metric_for, tour_length)
 from solvers.algorithms.mcts_kernels import (ACTIONS, BEST, CURRENT, FIRST, IMPROVEMENTS, KICK,
                                              ROUNDS, SAMPLE, Memory, Sampling, Settings, State,

@@ -5,7 +5,6 @@ import pytest
 from problems import TSP
 from solvers.report import write_report
 from solvers.report.tables import geometric_mean_gap, markdown_table
-from solvers.result import gap
 from solvers.runs.store import FILE_ERROR_METHOD, Record, ResultStore
 
 
