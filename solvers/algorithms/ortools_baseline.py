@@ -18,7 +18,7 @@ _BY_TYPE = {
     "TSP": ("solvers.algorithms.ortools_routing", "solve_tsp_routing"),
     "MDKP": ("solvers.algorithms.cpsat", "solve_mdkp_cpsat"),
     "MIS": ("solvers.algorithms.cpsat", "solve_mis_cpsat"),
-    "QAP": ("solvers.algorithms.cpsat", "solve_qap_cpsat"),
+    "QAP": ("solvers.algorithms.cpsat_qap", "solve_qap_cpsat"),
     "BQP": ("solvers.algorithms.cpsat", "solve_bqp_cpsat"),
     "MaxCut": ("solvers.algorithms.cpsat", "solve_bqp_cpsat"),
     "RobustKnapsack": ("solvers.algorithms.ccg", "solve_ccg"),

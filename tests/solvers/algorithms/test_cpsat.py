@@ -7,7 +7,8 @@ import pytest
 from problems import BQP, MDKP, MIS, QAP, MaxCut
 from problems import mdkp, mis, qap
 from solvers import solve
-from solvers.algorithms.cpsat import _QapSwaps, edge_clique_cover, solve_mdkp_cpsat
+from solvers.algorithms.cpsat import edge_clique_cover, solve_mdkp_cpsat
+from solvers.algorithms.cpsat_qap import _QapSwaps
 
 def assert_monotone_trace(result):
     times = [t for t, _ in result.trace]
