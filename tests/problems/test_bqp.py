@@ -10,14 +10,15 @@ from problems.bqp import read, sniff, write_bqp
 from problems.errors import InfeasibleSolution, ProblemFormatError
 from solvers.algorithms.tabu import tabu_search
 from solvers.algorithms.milp import solve_milp_model
+from tests.conftest import ABSENT, benchmark_root
 
-BENCHMARKS = Path(__file__).resolve().parents[3] / "shared" / "benchmarks"
+BENCHMARKS = benchmark_root()
 
 
 def benchmark(relative: str) -> Path:
     path = BENCHMARKS / relative
     if not path.is_file():
-        pytest.skip(f"benchmark file {path} not present")
+        pytest.skip(f"{ABSENT}: {path}")
     return path
 
 

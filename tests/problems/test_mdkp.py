@@ -9,8 +9,9 @@ from problems import MDKP, load
 from problems.errors import InfeasibleSolution, ProblemFormatError
 from problems.mdkp import count, read, sniff
 from solvers.algorithms.milp import solve_milp_model
+from tests.conftest import ABSENT, benchmark_root
 
-MKNAP = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "mknap"
+MKNAP = benchmark_root() / "mknap"
 MKNAP1_OPTIMA = [3800, 8706.1, 4015, 6120, 12400, 10618, 16537]
 MKNAP1_SIZES = [(6, 10), (10, 10), (15, 10), (20, 10), (28, 10), (39, 5), (50, 5)]
 
@@ -31,7 +32,7 @@ TWO_PROBLEMS = """2
 def benchmark(name: str) -> Path:
     path = MKNAP / name
     if not path.is_file():
-        pytest.skip(f"benchmark file {path} not present")
+        pytest.skip(f"{ABSENT}: {path}")
     return path
 
 

@@ -9,8 +9,9 @@ from problems import MIS, load
 from problems.errors import InfeasibleSolution, ProblemFormatError
 from problems.mis import read, sniff
 from solvers.algorithms.milp import solve_milp_model
+from tests.conftest import ABSENT, benchmark_root
 
-MIS_DIR = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "mis"
+MIS_DIR = benchmark_root() / "mis"
 
 TRIANGLE_PLUS = "c Clique Size: 3\np edge 4 4\ne 1 2\ne 2 3\ne 1 3\ne 3 4\n"
 
@@ -18,7 +19,7 @@ TRIANGLE_PLUS = "c Clique Size: 3\np edge 4 4\ne 1 2\ne 2 3\ne 1 3\ne 3 4\n"
 def benchmark(name: str) -> Path:
     path = MIS_DIR / name
     if not path.is_file():
-        pytest.skip(f"benchmark file {path} not present")
+        pytest.skip(f"{ABSENT}: {path}")
     return path
 
 

@@ -8,8 +8,9 @@ from problems import QAP, load
 from problems.errors import InfeasibleSolution, ProblemFormatError
 from problems.qap import read, sniff
 from solvers.algorithms.milp import solve_milp_model
+from tests.conftest import ABSENT, benchmark_root
 
-QAPLIB = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "qaplib"
+QAPLIB = benchmark_root() / "qaplib"
 
 TOY = "3\n\n0 1 2\n1 0 3\n2 3 0\n\n0 5 1\n5 0 2\n1 2 0\n"
 
@@ -17,7 +18,7 @@ TOY = "3\n\n0 1 2\n1 0 3\n2 3 0\n\n0 5 1\n5 0 2\n1 2 0\n"
 def benchmark(name: str) -> Path:
     path = QAPLIB / name
     if not path.is_file():
-        pytest.skip(f"benchmark file {path} not present")
+        pytest.skip(f"{ABSENT}: {path}")
     return path
 
 

@@ -9,8 +9,9 @@ from scipy.optimize import LinearConstraint, linprog, milp
 from problems import RobustKnapsack, load
 from problems.errors import InfeasibleSolution, ProblemFormatError
 from problems.robust_knapsack import best_known_value, count, read, sniff
+from tests.conftest import ABSENT, benchmark_root
 
-FOLDER = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "robust-knapsack"
+FOLDER = benchmark_root() / "robust-knapsack"
 INSTANCES = FOLDER / "TwoStageRobustKnapsackInstances"
 
 # Both items fit, but only one repair: Q = 20 - 6 min(ξ0, ξ1), minimised at ξ = (1/2, 1/2).
@@ -21,7 +22,7 @@ SPLIT = dict(profit=[8, 8], degradation=[6, 6], repair_weight=[1, 1], weight=[2,
 def instance(name: str) -> Path:
     path = INSTANCES / name
     if not path.is_file():
-        pytest.skip(f"benchmark file {path} not present")
+        pytest.skip(f"{ABSENT}: {path}")
     return path
 
 
@@ -236,7 +237,7 @@ def test_reads_a_published_file_with_its_branch_and_price_value():
 
 def test_unproven_best_known_is_flagged():
     if not (FOLDER / "ResultsForBranchAndPrice.csv").is_file():
-        pytest.skip("B&P results table not present")
+        pytest.skip(f"{ABSENT}: {FOLDER / 'ResultsForBranchAndPrice.csv'}")
     unproven = [line.split(",")[0] for line in
                 (FOLDER / "ResultsForBranchAndPrice.csv").read_text("utf-8-sig").splitlines()
                 if line.endswith(",0")]

@@ -7,8 +7,9 @@ import pytest
 from problems import load
 from problems.errors import ProblemFormatError
 from problems.tsp import TSP, count, read, read_tour, sniff, write_tour
+from tests.conftest import ABSENT, benchmark_root
 
-TSPLIB = Path(__file__).resolve().parents[4] / "shared" / "benchmarks" / "tsplib"
+TSPLIB = benchmark_root() / "tsplib"
 TEST_SETS = TSPLIB.parent / "tsp-random"
 
 
@@ -39,7 +40,7 @@ def test_euc_2d_file_reads_and_measures(tmp_path):
 def test_best_known_from_opt_tour_reproduces_berlin52():
     path = TSPLIB / "berlin52.tsp"
     if not path.exists():
-        pytest.skip("shared TSPLIB benchmarks not present")
+        pytest.skip(f"{ABSENT}: {path}")
     tsp = load(path)
     assert tsp.size == 52 and tsp.best_known == 7542.0
     assert tsp.evaluate(read_tour(TSPLIB / "berlin52.opt.tour")) == 7542.0
@@ -48,7 +49,7 @@ def test_best_known_from_opt_tour_reproduces_berlin52():
 def test_best_known_from_opt_tour_reproduces_kroa100():
     path = TSPLIB / "kroA100.tsp"
     if not path.exists():
-        pytest.skip("shared TSPLIB benchmarks not present")
+        pytest.skip(f"{ABSENT}: {path}")
     assert read(path).best_known == 21282.0
 
 
@@ -320,7 +321,7 @@ def test_set_line_other_errors(tmp_path, line, match):
 def test_shared_test_sets_match_their_reference_lengths():
     path = TEST_SETS / "tsp500_test_concorde.txt"
     if not path.exists():
-        pytest.skip("shared TSP test sets not present")
+        pytest.skip(f"{ABSENT}: {path}")
     assert count(path) == 128
     tsp = load(path, index=3)
     assert tsp.size == 500 and tsp.best_known == pytest.approx(17.0916769200, abs=1e-9)
