@@ -149,7 +149,7 @@ def _check_options(method: str, function, options: dict, problem) -> None:
         return
     accepted = sorted(n for n, p in parameters.items()
                       if p.kind is inspect.Parameter.KEYWORD_ONLY
-                      and n not in ("time_limit", "seed"))
+                      and n not in ("time_limit", "seed", "progress"))
     unknown = sorted(set(options) - set(accepted))
     if unknown:
         raise ValueError(f"method {method!r} does not take option(s) {', '.join(unknown)}; "

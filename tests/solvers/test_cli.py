@@ -39,7 +39,7 @@ def test_warmup_runs_every_method_with_numba_kernels_once():
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     methods = [line.split()[1] for line in lines if line.startswith("warm-up:")]
-    assert methods == ["mcts", "mcts", "udc", "udc", "sa", "qaoa", "cvar-vqe"], out.stdout
+    assert methods == ["mcts", "mcts", "udc", "udc", "sa", "qaoa", "cvar-vqe", "tabu"], out.stdout
     assert lines[-1].startswith("compiled and cached in ")
 
 

@@ -9,11 +9,17 @@ from solvers import MethodSpec, registry, solve
 from solvers.deadline import Deadline, DeadlineExpired
 from tests.solvers.fake_problem import Pick
 
-registry.register(MethodSpec("test-late", "tests.solvers.fake_problem:ignores_the_deadline",
-                             ("Pick",), "test double"))
-registry.register(MethodSpec("test-on-time", "tests.solvers.fake_problem:honest", ("Pick",),
-                             "test double"))
 PICK = Pick(values=(5.0, 1.0, 3.0, 4.0), budget=2)
+
+
+@pytest.fixture(autouse=True)
+def test_doubles(monkeypatch):
+    """A method that ignores the deadline and one that keeps it, registered for each test."""
+    for spec in (MethodSpec("test-late", "tests.solvers.fake_problem:ignores_the_deadline",
+                            ("Pick",), "test double"),
+                 MethodSpec("test-on-time", "tests.solvers.fake_problem:honest", ("Pick",),
+                            "test double")):
+        monkeypatch.setitem(registry._METHODS, spec.name, spec)
 
 
 def test_deadline_counts_down_and_expires():
@@ -58,7 +64,8 @@ def test_the_method_is_given_the_time_left_after_setup(monkeypatch):
 
     import tests.solvers.fake_problem as fake
     monkeypatch.setattr(fake, "spy", spy, raising=False)
-    registry.register(MethodSpec("test-spy", "tests.solvers.fake_problem:spy", ("Pick",), "t"))
+    monkeypatch.setitem(registry._METHODS, "test-spy",
+                        MethodSpec("test-spy", "tests.solvers.fake_problem:spy", ("Pick",), "t"))
     solve(PICK, "test-spy", time_limit=2.0)
     assert 0 < seen["limit"] <= 2.0
     solve(PICK, "test-spy")
