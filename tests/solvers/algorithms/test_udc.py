@@ -1,4 +1,3 @@
-import time
 from pathlib import Path
 
 import pytest
@@ -6,7 +5,7 @@ import pytest
 from problems import MDKP, MIS, load
 from solvers import solve
 
-INSTANCES = Path(__file__).resolve().parents[2] / "instances"
+INSTANCES = Path(__file__).resolve().parents[3] / "instances"
 
 
 @pytest.mark.parametrize("problem", [MIS.random(120, p=0.1, seed=3),
@@ -25,9 +24,8 @@ def test_udc_answers_are_verified_and_reproducible(problem):
 def test_the_demo_instances_finish_within_the_demo_limit(path):
     problem = load(path)
     solve(problem, "udc", rounds=1)  # loads the network and compiled kernels
-    start = time.perf_counter()
     result = solve(problem, "udc", time_limit=1.0, seed=0)
-    assert time.perf_counter() - start < 2.0
+    assert result.time_s < 2.0  # the whole call, on solve()'s clock
     problem.check(result.solution)
 
 
