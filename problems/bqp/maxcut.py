@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from problems.bqp.model import BQP, summed_pairs
-from problems.checks import binary_vector
+from problems.checks import best_known_value, binary_vector
 from problems.compiled import MILP, QUBO
 from problems.errors import ProblemFormatError, require_finite
 from problems.parsing import format_number
@@ -62,8 +62,7 @@ class MaxCut:
             value.setflags(write=False)
             object.__setattr__(self, field_name, value)
         object.__setattr__(self, "labels", labels)
-        if self.best_known is not None:
-            object.__setattr__(self, "best_known", float(self.best_known))
+        object.__setattr__(self, "best_known", best_known_value(self.best_known))
 
     @property
     def size(self) -> int:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 import scipy.sparse as sp
 
-from problems.checks import binary_vector
+from problems.checks import best_known_value, binary_vector
 from problems.compiled import MILP, QUBO, QUBOBuilder, decode_bits
 from problems.errors import InfeasibleSolution, ProblemFormatError, require_finite
 
@@ -97,8 +97,7 @@ class BQP:
         object.__setattr__(self, "constraint_senses", senses)
         object.__setattr__(self, "variable_names", variables)
         object.__setattr__(self, "constraint_names", constraints)
-        if self.best_known is not None:
-            object.__setattr__(self, "best_known", float(self.best_known))
+        object.__setattr__(self, "best_known", best_known_value(self.best_known))
 
     # ------------------------------------------------------------ basics
     @property

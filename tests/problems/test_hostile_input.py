@@ -5,7 +5,7 @@ import time
 import numpy as np
 import pytest
 
-from problems import MDKP, MIS, QAP, TSP, RobustKnapsack, count, load
+from problems import BQP, MDKP, MIS, QAP, TSP, MaxCut, RobustKnapsack, count, load
 from problems.errors import ProblemFormatError
 
 TRIANGLE_TSP = ("NAME : tri\nTYPE : TSP\nDIMENSION : 3\nEDGE_WEIGHT_TYPE : EUC_2D\n"
@@ -76,7 +76,9 @@ BAD_BEST = [float("nan"), float("inf"), "12", True]
     lambda b: QAP(np.eye(3), np.ones((3, 3)) - np.eye(3), best_known=b),
     lambda b: RobustKnapsack.random(5, seed=0).__class__(
         **{**RobustKnapsack.random(5, seed=0).__dict__, "best_known": b}),
-], ids=["TSP", "MDKP", "MIS", "QAP", "RobustKnapsack"])
+    lambda b: BQP.from_matrix(np.eye(2), best_known=b),
+    lambda b: MaxCut(3, np.array([[0, 1], [1, 2]]), best_known=b),
+], ids=["TSP", "MDKP", "MIS", "QAP", "RobustKnapsack", "BQP", "MaxCut"])
 def test_every_problem_type_validates_best_known_the_same_way(make, bad):
     with pytest.raises(ProblemFormatError, match="best_known must be a finite number or None"):
         make(bad)
