@@ -7,7 +7,7 @@ naming the first fault, in the words of the problem (``PermutationWords``).
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -120,3 +120,59 @@ def permutation_vector(solution, n: int, words: PermutationWords = PermutationWo
                                         missing=int(np.flatnonzero(counts == 0)[0]))
         raise InfeasibleSolution(message, constraint=f"{words.item} {value}")
     return arr
+
+
+class PairWords(NamedTuple):
+    """How a problem names the index pairs of its input in error messages (``index_pairs``).
+
+    ``pair``: one row ("edge"); ``array``: the whole as expected ("an (E, 2) array of node
+    numbers"); ``shape``: its shape ("(E, 2)"); ``entries``: what the numbers are ("node
+    numbers"); ``entry``: one of them ("a node").
+    """
+
+    pair: str
+    array: str
+    shape: str
+    entries: str
+    entry: str
+
+
+def index_pairs(pairs, n: int, words: PairWords, self_pair: Callable[[int, np.ndarray], str],
+                length: int | None = None) -> np.ndarray:
+    """``pairs`` as an int64 (K, 2) array of indices in 0..n-1, no index paired with itself
+    (``self_pair(k, row)`` says why row ``k`` is refused), rows as given; ``length``: the K
+    required (one value per pair). Faults raise ``ProblemFormatError`` in ``words``.
+
+    >>> edge = PairWords("edge", "an (E, 2) array", "(E, 2)", "node numbers", "a node")
+    >>> index_pairs([[1, 0]], 2, edge, lambda k, row: "is a loop").tolist()
+    [[1, 0]]
+    >>> index_pairs([[0, 2]], 2, edge, lambda k, row: "is a loop")
+    Traceback (most recent call last):
+    ...
+    problems.errors.ProblemFormatError: edge 0 = (0, 2) has a node outside 0..1
+    """
+    try:
+        array = np.asarray(pairs)
+    except (ValueError, TypeError) as error:
+        raise ProblemFormatError(f"{words.pair}s must be {words.array}: {error}") from None
+    if array.size == 0 and not length:
+        return np.zeros((0, 2), dtype=np.int64)
+    if array.ndim != 2 or array.shape[1] != 2 or (length is not None and len(array) != length):
+        values = "" if length is None else f" for K = {length} values"
+        raise ProblemFormatError(f"{words.pair}s must have shape {words.shape}{values}, "
+                                 f"got {array.shape}")
+    if array.dtype.kind not in "iu" and not (array.dtype.kind == "f"
+                                             and np.all(array == np.round(array))):
+        raise ProblemFormatError(f"{words.pair}s must hold integer {words.entries}, "
+                                 f"got dtype {array.dtype}")
+    array = array.astype(np.int64)
+    out = (array < 0) | (array >= n)
+    if np.any(out):
+        k = int(np.argwhere(out)[0][0])
+        raise ProblemFormatError(f"{words.pair} {k} = {tuple(array[k].tolist())} has "
+                                 f"{words.entry} outside 0..{n - 1}")
+    same = array[:, 0] == array[:, 1]
+    if np.any(same):
+        k = int(np.argmax(same))
+        raise ProblemFormatError(f"{words.pair} {k} {self_pair(k, array[k])}")
+    return array

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 import scipy.sparse as sp
 
-from problems.checks import best_known_value, binary_vector
+from problems.checks import PairWords, best_known_value, binary_vector, index_pairs
 from problems.compiled import MILP, QUBO, QUBOBuilder, decode_bits
 from problems.errors import InfeasibleSolution, ProblemFormatError
 from problems.parsing import declared_count, is_number, parse_int
@@ -427,29 +427,13 @@ def _clique_size(comments: list[str]) -> float | None:
     return None
 
 
+EDGE_WORDS = PairWords("edge", "an (E, 2) array of node numbers", "(E, 2)", "node numbers",
+                       "a node")
+
+
 def _edge_array(edges, n: int) -> np.ndarray:
-    try:
-        array = np.asarray(edges)
-    except (ValueError, TypeError) as error:
-        raise ProblemFormatError(f"edges must be an (E, 2) array of node numbers: "
-                                 f"{error}") from None
-    if array.size == 0:
-        return np.zeros((0, 2), dtype=np.int64)
-    if array.ndim != 2 or array.shape[1] != 2:
-        raise ProblemFormatError(f"edges must have shape (E, 2), got {array.shape}")
-    if array.dtype.kind not in "iu" and not (array.dtype.kind == "f"
-                                             and np.all(array == np.round(array))):
-        raise ProblemFormatError(f"edges must hold integer node numbers, got dtype {array.dtype}")
-    array = array.astype(np.int64)
-    out = (array < 0) | (array >= n)
-    if np.any(out):
-        row = int(np.argwhere(out)[0][0])
-        raise ProblemFormatError(f"edge {row} = {tuple(array[row].tolist())} has a node outside "
-                                 f"0..{n - 1}")
-    loops = array[:, 0] == array[:, 1]
-    if np.any(loops):
-        row = int(np.argmax(loops))
-        raise ProblemFormatError(f"edge {row} is a self-loop on node {array[row, 0]}")
+    array = index_pairs(edges, n, EDGE_WORDS,
+                        lambda k, row: f"is a self-loop on node {row[0]}")
     return np.unique(np.sort(array, axis=1), axis=0)
 
 

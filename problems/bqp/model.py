@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 import scipy.sparse as sp
 
-from problems.checks import best_known_value, binary_vector
+from problems.checks import PairWords, best_known_value, binary_vector, index_pairs
 from problems.compiled import MILP, QUBO, QUBOBuilder, decode_bits
 from problems.errors import InfeasibleSolution, ProblemFormatError, require_finite
 
@@ -455,28 +455,12 @@ def summed_pairs(pairs, values: np.ndarray, n: int, what: str,
     >>> summed_pairs([[1, 0], [0, 1]], np.array([1.0, 2.0]), 2, "pair", "")
     (array([[0, 1]]), array([3.]))
     """
-    try:
-        array = np.asarray(pairs)
-    except (ValueError, TypeError) as error:
-        raise ProblemFormatError(f"{what}s must be a (K, 2) array of indices: {error}") from None
-    if array.size == 0 and len(values) == 0:
-        return np.zeros((0, 2), dtype=np.int64), np.zeros(0)
-    if array.ndim != 2 or array.shape[1] != 2 or len(array) != len(values):
-        raise ProblemFormatError(f"{what}s must have shape (K, 2) for K = {len(values)} "
-                                 f"values, got {array.shape}")
-    if array.dtype.kind not in "iu" and not (array.dtype.kind == "f"
-                                             and np.all(array == np.round(array))):
-        raise ProblemFormatError(f"{what}s must hold integer indices, got dtype {array.dtype}")
-    array = array.astype(np.int64)
-    out = (array < 0) | (array >= n)
-    if np.any(out):
-        k = int(np.argwhere(out)[0][0])
-        raise ProblemFormatError(f"{what} {k} = {tuple(array[k].tolist())} has an index outside "
-                                 f"0..{n - 1}")
-    same = array[:, 0] == array[:, 1]
-    if np.any(same):
-        k = int(np.argmax(same))
-        raise ProblemFormatError(f"{what} {k} = {tuple(array[k].tolist())} {same_message}")
+    words = PairWords(what, "a (K, 2) array of indices", "(K, 2)", "indices", "an index")
+    array = index_pairs(pairs, n, words,
+                        lambda k, row: f"= {tuple(row.tolist())} {same_message}",
+                        length=len(values))
+    if len(array) == 0:
+        return array, np.zeros(0)
     unique, inverse = np.unique(np.sort(array, axis=1), axis=0, return_inverse=True)
     return unique, np.bincount(inverse.ravel(), weights=values, minlength=len(unique))
 
