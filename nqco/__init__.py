@@ -10,16 +10,16 @@ re-exported unchanged. Nothing inside nqco's own packages imports this module.
 ('optimal', True)
 """
 
-from problems import MDKP, MIS, QAP, TSP, RobustKnapsack, load, load_all
+from problems import BQP, MDKP, MIS, QAP, TSP, MaxCut, RobustKnapsack, load, load_all
 from problems.plotting import plot_solution
 from problems.solution_io import labelled, read_solution, write_solution
-from solvers import Result, methods, solve
+from solvers import Result, methods, prepare, solve
 from solvers.cli import version as _version
 from solvers.report.trace import plot_trace
 from solvers.progress import Improvement
 
 __version__ = _version()
 
-__all__ = ["solve", "load", "load_all", "methods", "Result", "Improvement", "TSP", "MDKP", "MIS",
-           "QAP", "RobustKnapsack", "plot_solution", "plot_trace", "write_solution",
+__all__ = ["solve", "prepare", "load", "load_all", "methods", "Result", "Improvement", "TSP",
+           "MDKP", "MIS", "QAP", "RobustKnapsack", "BQP", "MaxCut", "plot_solution", "plot_trace", "write_solution",
            "read_solution", "labelled", "__version__"]

@@ -58,28 +58,32 @@ def _check_common(optimizer: str, maxiter: int, alpha: float, final_shots: int) 
 
 def _minimise(function, start: np.ndarray, optimizer: str, maxiter: int,
               warm: bool = False, deadline: float | None = None,
-              first_seconds: float = 0.0) -> tuple[np.ndarray, int]:
+              first_seconds: float = 0.0) -> tuple[np.ndarray, int, float]:
     """Minimise ``function`` from ``start``; a warm start searches a smaller initial region.
 
     COBYLA needs at least ``len(start) + 2`` evaluations, so ``maxiter`` is raised to that.
     With a ``deadline`` an evaluation starts only when it and the final sampling (one more
     evaluation) fit, judged by the slowest evaluation so far (``first_seconds`` before the
     first); the optimizer then stops with the best angles seen. Raises ``OutOfTime`` when
-    not even the first evaluation fits. Returns the best angles seen and the evaluations.
+    not even the first evaluation fits. Returns the best angles seen, the evaluations and the
+    seconds of the slowest evaluation after the first (an estimate for the next training).
     """
     from scipy.optimize import minimize
 
     calls = 0
     best = (math.inf, start)
     slowest = first_seconds
+    steady = 0.0  # the slowest evaluation after the first (which may allocate or compile)
 
     def counted(theta):
-        nonlocal calls, best, slowest
+        nonlocal calls, best, slowest, steady
         if not fits(deadline, 2.0 * slowest):
             raise _Stop
         began = time.perf_counter()
         value = function(theta)
-        slowest = max(slowest, time.perf_counter() - began)
+        seconds = time.perf_counter() - began
+        slowest = max(slowest, seconds)
+        steady = max(steady, seconds) if calls else steady
         calls += 1
         if value < best[0]:
             best = (value, np.array(theta, dtype=float))
@@ -99,7 +103,7 @@ def _minimise(function, start: np.ndarray, optimizer: str, maxiter: int,
                                 "evaluation") from None
             raise OutOfTime(f"one circuit evaluation takes about {first_seconds:.3g} s; "
                             "it and the final sampling do not fit before the deadline") from None
-    return best[1], calls
+    return best[1], calls, steady if calls > 1 else slowest
 
 
 class _Stop(Exception):
@@ -190,18 +194,24 @@ class _Variational:
         scale = energy_scale(qubo)
         simulation = self.simulation(qubo, scale)
         start = self._start(initial, simulation.num_parameters)
-        theta, calls = _minimise(simulation.objective, start, self.optimizer, self.maxiter,
-                                 warm=initial is not None and len(initial) == len(start),
-                                 deadline=deadline, first_seconds=first)
+        theta, calls, slowest = _minimise(
+            simulation.objective, start, self.optimizer, self.maxiter,
+            warm=initial is not None and len(initial) == len(start), deadline=deadline,
+            first_seconds=first)
+        self.__dict__.setdefault("_measured_seconds", {})[n] = slowest
         bits, counts, value, shots = simulation.finish(theta, calls)
         return unique_samples(bits, counts, params=theta, value=value * scale,
                               evaluations=calls + 1, shots=shots)
 
     def evaluation_seconds(self, num_qubits: int) -> float:
-        """Estimated seconds of one training evaluation on ``num_qubits`` qubits: 0 up to
-        ``PROBE_QUBITS`` (cheap), beyond it a timed evaluation on ``PROBE_QUBITS`` qubits
-        scaled by the state size and the gate count (measured once per solver and size).
+        """Estimated seconds of one training evaluation on ``num_qubits`` qubits: the slowest
+        one measured by this solver's previous training at this size (the multiplier loop
+        trains many times); else 0 up to ``PROBE_QUBITS`` (cheap), and beyond it a timed
+        evaluation on ``PROBE_QUBITS`` qubits scaled by the state size and the gate count.
         """
+        measured = self.__dict__.get("_measured_seconds", {}).get(num_qubits)
+        if measured is not None:
+            return measured
         if num_qubits <= PROBE_QUBITS:
             return 0.0
         cache = self.__dict__.setdefault("_probe_seconds", {})

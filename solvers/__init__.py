@@ -2,7 +2,7 @@
 
 from solvers.registry import MethodSpec, UnknownMethod, UnsupportedProblem
 from solvers.result import Answer, Result
-from solvers.solve import solve, verify
+from solvers.solve import prepare, solve, verify
 
 
 def methods(problem_type: str | None = None) -> dict[str, tuple[str, ...]]:
@@ -23,5 +23,5 @@ def demo_methods() -> list[str]:
     return [name for name, spec in registry.methods().items() if spec.demo]
 
 
-__all__ = ["solve", "verify", "methods", "demo_methods", "Answer", "Result", "MethodSpec",
+__all__ = ["solve", "prepare", "verify", "methods", "demo_methods", "Answer", "Result", "MethodSpec",
            "UnknownMethod", "UnsupportedProblem"]

@@ -17,6 +17,7 @@ PROBLEM_TYPES = ("TSP", "MDKP", "MIS", "QAP", "RobustKnapsack", "BQP", "MaxCut")
 QUADRATIC_TYPES = ("BQP", "MaxCut")
 QUBO_TYPES = ("MDKP", "MIS", "TSP", "QAP", *QUADRATIC_TYPES)  # the quantum encodings' types
 QUBIT_LIMIT = "26 qubits of the chosen encoding (64 on matrix_product_state)"
+CIRCUIT_IMPORTS = ("quantum.variational", "quantum.circuits", "qiskit_aer")
 
 
 class UnknownMethod(ValueError):
@@ -62,9 +63,17 @@ class MethodSpec:
     demo: bool = False  # part of `make demo`
     limit: str = ""  # what the method can hold, in the unit that runs out (for `nqco methods`)
     need: str | None = None  # "module:function" (problem, **options) -> Need, checked first
+    imports: tuple[str, ...] = ()  # heavy modules the method imports lazily (loaded in set-up)
 
     def load(self) -> Callable:
         return _load(self.target)
+
+    def modules(self) -> tuple[str, ...]:
+        """Every module a call imports before its work starts: the method's own, its ``need``
+        function's and the lazily imported libraries it declares (``solve()`` loads them
+        within the time limit)."""
+        own = tuple(t.partition(":")[0] for t in (self.target, self.need) if t is not None)
+        return tuple(dict.fromkeys(own + self.imports))
 
     def refusal(self, problem, options: dict | None = None) -> str | None:
         """Why the method cannot hold ``problem`` with ``options`` (``None``: it can)."""
@@ -113,14 +122,17 @@ for _spec in (
     MethodSpec("qaoa", "solvers.algorithms.quantum:solve_qaoa", QUBO_TYPES,
                "QAOA in a slack-free Lagrangian multiplier loop (fast torch simulator or Aer)",
                demo=True,
-               limit=QUBIT_LIMIT, need="solvers.algorithms.quantum:qaoa_qubits"),
+               limit=QUBIT_LIMIT, need="solvers.algorithms.quantum:qaoa_qubits",
+               imports=CIRCUIT_IMPORTS),
     MethodSpec("vqe", "solvers.algorithms.quantum:solve_vqe", QUBO_TYPES,
                "VQE (EfficientSU2/RealAmplitudes on Aer) in a Lagrangian multiplier loop",
-               limit=QUBIT_LIMIT, need="solvers.algorithms.quantum:vqe_qubits"),
+               limit=QUBIT_LIMIT, need="solvers.algorithms.quantum:vqe_qubits",
+               imports=CIRCUIT_IMPORTS),
     MethodSpec("cvar-vqe", "solvers.algorithms.quantum:solve_cvar_vqe",
                QUBO_TYPES,
                "CVaR-VQE (alpha-tail energy) on Aer in a Lagrangian multiplier loop",
-               limit=QUBIT_LIMIT, need="solvers.algorithms.quantum:vqe_qubits"),
+               limit=QUBIT_LIMIT, need="solvers.algorithms.quantum:vqe_qubits",
+               imports=CIRCUIT_IMPORTS),
     MethodSpec("sa", "solvers.algorithms.quantum:solve_sa", QUBO_TYPES,
                "simulated annealing on the problem's QUBO (slack) or the Lagrangian QUBOs",
                demo=True, limit="5,000 QUBO variables of the encoding (dense matrix)",

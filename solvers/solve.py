@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
+import importlib
 import inspect
 import logging
 import math
+import queue
+import sys
+import threading
 from typing import Callable
 
 import numpy as np
@@ -52,6 +57,8 @@ def solve(problem, method: str, *, time_limit: float | None = None, seed: int = 
         raise registry.UnsupportedProblem(
             f"method {method!r} does not support {kind}; methods that do: {able}")
     given_seed = method_seed(seed)
+    if not load_within(spec, problem, deadline):
+        return _out_of_time(problem, method, seed, deadline, spec)
     function = spec.load()
     _check_options(method, function, options, problem)
     refusal = spec.refusal(problem, options)
@@ -79,6 +86,116 @@ def solve(problem, method: str, *, time_limit: float | None = None, seed: int = 
         for _, value in result.trace:
             progress.improved(value, reported="at the end")
     return result
+
+
+class _Loader:
+    """One long-lived background thread that imports modules for ``load_within``, in order.
+
+    It outlives every import it makes on purpose: qiskit's Rust extension ties its allocator
+    (mimalloc) to the thread that first loads it, and crashes the process later when that
+    thread has ended. Not a daemon's problem at exit: ``atexit`` waits for a running import.
+    """
+
+    def __init__(self):
+        self.jobs: queue.Queue = queue.Queue()
+        self.pending: dict[tuple[str, ...], threading.Event] = {}
+        self.thread: threading.Thread | None = None
+
+    def submit(self, key: tuple[str, ...], work: Callable[[], None]) -> threading.Event:
+        """The event set when ``work`` (for ``key``) has run; an error is kept on the event."""
+        if key in self.pending:
+            return self.pending[key]
+        done = threading.Event()
+        done.failures = []
+        self.pending[key] = done
+        self.jobs.put((work, done))
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._serve, name="nqco-imports",
+                                           daemon=True)
+            self.thread.start()
+            atexit.register(self._drain)
+        return done
+
+    def _serve(self):
+        while True:
+            work, done = self.jobs.get()
+            try:
+                work()
+            except BaseException as error:  # re-raised in the caller's thread
+                done.failures.append(error)
+            finally:
+                done.set()
+
+    def _drain(self):
+        for done in list(self.pending.values()):
+            done.wait()
+
+
+_LOADER = _Loader()
+
+
+def load_within(spec: registry.MethodSpec, problem, deadline: Deadline) -> bool:
+    """Import what a call of ``spec`` on ``problem`` needs, waiting no longer than ``deadline``.
+
+    Importing torch or qiskit can take seconds, more than a short limit, and an import cannot
+    be interrupted: it runs in a background thread, and when the limit passes first this
+    returns False (the import goes on, so the next call starts warm). An import error is
+    raised here, in the caller's thread.
+
+    >>> load_within(registry.get("exact"), None, Deadline(60.0))
+    True
+    """
+    def work():
+        for name in modules:
+            importlib.import_module(name)
+        function = spec.load()
+        if hasattr(function, "resolve"):  # a dispatching method imports the type's own module
+            for target in spec.types if problem is None else (problem,):
+                function.resolve(target)
+
+    modules = spec.modules()
+    key = (*modules, type(problem).__name__)
+    if key not in _LOADER.pending and (deadline.limit is None
+                                       or all(name in sys.modules for name in modules)):
+        work()  # nothing heavy left to wait for (or no limit to keep): import here
+        return True
+    done = _LOADER.submit(key, work)
+    if not done.wait(timeout=None if deadline.limit is None else deadline.remaining()):
+        return False
+    _LOADER.pending.pop(key, None)
+    if done.failures:
+        raise done.failures[0]
+    return True
+
+
+def prepare(*methods: str, problem=None) -> None:
+    """Import what ``methods`` need now, outside any time limit.
+
+    A method's first call in a process imports its libraries (torch, qiskit: seconds), and
+    ``solve()`` counts that against the limit; a limit shorter than the imports returns no
+    solution. A method that dispatches by type (``ortools``, ``udc``) imports every type's
+    module, or only ``problem``'s when one is given.
+
+    >>> prepare("exact", "sa")
+    >>> prepare("no-such-method")
+    Traceback (most recent call last):
+    ...
+    solvers.registry.UnknownMethod: unknown method 'no-such-method'; available methods: ...
+    """
+    for method in methods:
+        load_within(registry.get(method), problem, Deadline(None))
+
+
+def _out_of_time(problem, method: str, seed: int, deadline: Deadline,
+                 spec: registry.MethodSpec) -> Result:
+    """The verified ``no_solution`` of a call whose limit passed while its libraries loaded."""
+    spent = deadline.elapsed()
+    stop = (f"time limit: the {deadline.limit:g} s passed while importing what {method!r} "
+            f"needs ({', '.join(spec.modules())}); the import goes on in the background, so "
+            "a later call in this process starts warm")
+    answer = Answer(solution=None, status="no_solution", trace=(),
+                    info={"stop": stop, "setup_s": spent, "threads": available_threads()})
+    return verify(problem, answer, method=method, seed=seed, time_s=spent)
 
 
 def _progress(problem, method: str, log: bool, callback) -> Progress | None:

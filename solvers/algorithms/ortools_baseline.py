@@ -30,8 +30,9 @@ MODEL_MAX_TERMS = 10_000_000
 
 
 def resolve(problem) -> Callable:
-    """The OR-Tools function that solves ``problem``'s type (``solve()`` checks options on it)."""
-    kind = type(problem).__name__
+    """The OR-Tools function for ``problem``'s type or a type name (``solve()`` checks
+    options against it)."""
+    kind = problem if isinstance(problem, str) else type(problem).__name__
     if kind not in _BY_TYPE:
         raise ValueError(f"no OR-Tools baseline for {kind}; supported: {', '.join(_BY_TYPE)}")
     module, function = _BY_TYPE[kind]

@@ -54,8 +54,9 @@ def solve_udc(problem, *, time_limit: float | None = None, seed: int = 0, progre
 
 
 def resolve(problem):
-    """The UDC function for ``problem``'s type (``solve()`` checks options against it)."""
-    kind = type(problem).__name__
+    """The UDC function for ``problem``'s type or a type name (``solve()`` checks options
+    against it)."""
+    kind = problem if isinstance(problem, str) else type(problem).__name__
     functions = {"TSP": solve_udc_tsp, "MIS": solve_udc_mis, "MDKP": solve_udc_mdkp}
     if kind not in functions:
         raise ValueError(f"udc solves {', '.join(functions)} instances, got {kind}")

@@ -140,7 +140,7 @@ def run_task(task: Task, on_loaded: Callable[[dict], None] | None = None,
     ('error', 'ProblemFormatError: file.tsp: no such file')
     """
     from solvers import registry
-    from solvers.solve import solve
+    from solvers.solve import prepare, solve
 
     start = time.perf_counter()
     facts: dict = {}
@@ -151,8 +151,7 @@ def run_task(task: Task, on_loaded: Callable[[dict], None] | None = None,
         if on_loaded is not None:
             on_loaded(facts)
         spec = registry.get(task.method)
-        function = spec.load()  # the method's imports count against startup, not its limit
-        getattr(function, "resolve", lambda _: function)(problem)  # and those it dispatches to
+        prepare(task.method, problem=problem)  # imports count against startup, not the limit
         refusal = spec.refusal(problem, dict(task.options))
         if refusal is not None:
             return Outcome(status="skipped", time_s=0.0, **facts, error=refusal)

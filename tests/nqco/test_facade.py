@@ -10,8 +10,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_import_nqco_exposes_the_documented_names():
-    for name in ("solve", "load", "load_all", "methods", "Result", "Improvement", "TSP", "MDKP",
-                 "MIS", "QAP", "RobustKnapsack", "plot_solution", "plot_trace",
+    for name in ("solve", "prepare", "load", "load_all", "methods", "Result", "Improvement",
+                 "TSP", "MDKP", "MIS", "QAP", "RobustKnapsack", "BQP", "MaxCut", "plot_solution", "plot_trace",
                  "write_solution", "read_solution", "labelled", "__version__"):
         assert hasattr(nqco, name), name
     assert set(nqco.__all__) <= set(dir(nqco))

@@ -7,6 +7,7 @@ import pytest
 from problems import MIS, TSP
 from solvers import MethodSpec, registry, solve
 from solvers.deadline import Deadline, DeadlineExpired
+from solvers.solve import load_within
 from tests.solvers.fake_problem import Pick
 
 PICK = Pick(values=(5.0, 1.0, 3.0, 4.0), budget=2)
@@ -84,9 +85,36 @@ def test_sa_uses_its_budget_by_restarting():
 
 def test_a_circuit_that_cannot_finish_is_not_started():
     # a 6-city TSP is 25 qubits: one statevector evaluation takes far longer than 2 s
+    problem = TSP.random(6, seed=0)
+    load_within(registry.get("vqe"), problem, Deadline(None))  # warm: the imports are not timed
     start = time.perf_counter()
-    result = solve(TSP.random(6, seed=0), "vqe", time_limit=2.0, seed=0)
+    result = solve(problem, "vqe", time_limit=2.0, seed=0)
     assert result.status == "no_solution"
     assert result.info["stop"].startswith("time limit: one evaluation of the 25-qubit circuit")
     assert result.info["circuit_evaluations"] == 0
     assert time.perf_counter() - start < 60  # generous: nothing of 25 qubits ran
+
+
+def test_imports_that_outlast_the_limit_do_not_stretch_the_call(tmp_path, monkeypatch):
+    """An import cannot be interrupted: it runs in the background and the call ends at its
+    limit with no solution; once the import is done, a call starts warm."""
+    (tmp_path / "nqco_slow_import_for_test.py").write_text("import time\ntime.sleep(1.5)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    spec = MethodSpec("test-slow-import", "tests.solvers.fake_problem:honest", ("Pick",),
+                      "test double", imports=("nqco_slow_import_for_test",))
+    monkeypatch.setitem(registry._METHODS, spec.name, spec)
+    result = solve(PICK, "test-slow-import", time_limit=0.3)
+    assert result.status == "no_solution" and result.time_s < 1.2
+    assert "importing" in result.info["stop"] and "nqco_slow_import_for_test" in result.info["stop"]
+    later = solve(PICK, "test-slow-import", time_limit=5.0)  # waits for the import, then runs
+    assert later.feasible and later.info["setup_s"] < 5.0
+
+
+def test_an_import_error_reaches_the_caller(tmp_path, monkeypatch):
+    (tmp_path / "nqco_broken_import_for_test.py").write_text("raise ImportError('no such lib')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    spec = MethodSpec("test-broken-import", "tests.solvers.fake_problem:honest", ("Pick",),
+                      "test double", imports=("nqco_broken_import_for_test",))
+    monkeypatch.setitem(registry._METHODS, spec.name, spec)
+    with pytest.raises(ImportError, match="no such lib"):
+        solve(PICK, "test-broken-import", time_limit=5.0)
