@@ -6,9 +6,14 @@ graph), finds a low-energy state of the relaxed Hamiltonian with qiskit-optimiza
 (EfficientSU2 ansatz, COBYLA) on Aer's ``EstimatorV2``, and rounds it with ``MagicRounding``
 (measurements in the magic bases on Aer's ``SamplerV2``). The rounded bitstrings come back as
 ``Samples``. Nothing here re-implements QRAO; this module only wires the library to Aer.
+Given a deadline, ``run`` first times one estimator evaluation and one rounding circuit and lets
+COBYLA run only the iterations that fit (``QRAO._affordable``), because the library's solve
+cannot be interrupted once started.
 """
 
 from __future__ import annotations
+
+import time
 
 import numpy as np
 
@@ -16,6 +21,9 @@ from problems.compiled import QUBO
 from quantum.backends import check_qubits
 from quantum.ising import to_quadratic_program
 from quantum.samples import Samples, unique_samples
+from quantum.timing import OutOfTime, fits
+
+SAFETY = 1.5  # the estimated cost of an evaluation is multiplied by this before it is planned
 
 
 def qrao_qubits(qubo: QUBO, max_vars_per_qubit: int = 3) -> int:
@@ -56,7 +64,7 @@ class QRAO:
         self.max_vars_per_qubit, self.reps, self.maxiter = max_vars_per_qubit, reps, maxiter
         self.shots, self.max_qubits = shots, max_qubits
         self.rng = np.random.default_rng(seed)
-        self.last_qubits = None
+        self.last_qubits = self.last_maxiter = None
 
     def check(self, num_variables: int, what: str = "the encoding") -> None:
         """Refuse a problem that cannot fit even at the best compression (3 per qubit)."""
@@ -93,7 +101,12 @@ class QRAO:
         start = (np.asarray(initial, dtype=float) if initial is not None
                  and len(initial) == ansatz.num_parameters
                  else self.rng.uniform(-np.pi, np.pi, ansatz.num_parameters))
-        vqe = VQE(estimator, ansatz, COBYLA(maxiter=self.maxiter), initial_point=start,
+        maxiter = self.maxiter
+        if deadline is not None:
+            maxiter = self._affordable(encoding, ansatz, start, estimator, sampler, passes,
+                                       deadline)
+        self.last_maxiter = maxiter
+        vqe = VQE(estimator, ansatz, COBYLA(maxiter=maxiter), initial_point=start,
                   pass_manager=passes)
         rounding = MagicRounding(sampler, seed=seed, pass_manager=passes)
         optimizer = QuantumRandomAccessOptimizer(vqe, rounding_scheme=rounding)
@@ -105,3 +118,45 @@ class QRAO:
                               value=float(relaxed.eigenvalue.real),
                               evaluations=int(relaxed.cost_function_evals or 0) + 1,
                               shots=self.shots)
+
+    def _affordable(self, encoding, ansatz, start, estimator, sampler, passes,
+                    deadline: float) -> int:
+        """COBYLA iterations that fit before ``deadline``, from two timed probes.
+
+        One solve cannot be interrupted, so its cost is estimated before it starts: one energy
+        evaluation (the ansatz and the relaxed Hamiltonian on Aer's estimator, timed) per
+        iteration, plus the magic rounding: one measured circuit (timed) per distinct basis,
+        ``B·(1 − (1 − 1/B)^shots)`` of them expected for ``B`` bases. COBYLA takes at least
+        ``parameters + 2`` evaluations; when even those do not fit, ``OutOfTime`` is raised and
+        nothing is started.
+        """
+        least = ansatz.num_parameters + 2
+        if time.perf_counter() >= deadline:
+            raise OutOfTime(f"QRAO on {encoding.num_qubits} qubits: the time limit was spent "
+                            "encoding, before any circuit ran")
+        began = time.perf_counter()
+        circuit = passes.run(ansatz)
+        operator = encoding.qubit_op.apply_layout(circuit.layout)
+        estimator.run([(circuit, operator, start)]).result()
+        evaluation = time.perf_counter() - began
+        if not fits(deadline, least * evaluation):
+            raise OutOfTime(f"QRAO on {encoding.num_qubits} qubits needs at least {least} "
+                            f"evaluations of {evaluation:.2g} s; "
+                            f"{max(0.0, deadline - time.perf_counter()):.3g} s are left")
+        began = time.perf_counter()
+        measured = ansatz.assign_parameters(start)
+        measured.measure_all()
+        sampler.run([passes.run(measured)], shots=1).result()
+        circuit_s = time.perf_counter() - began
+        bases = float(2 ** (encoding.max_vars_per_qubit - 1)) ** encoding.num_qubits
+        distinct = min(self.shots, bases * -np.expm1(self.shots * np.log1p(-1.0 / bases))
+                       if bases > 1 else 1.0)
+        rounding = distinct * circuit_s
+        left = deadline - time.perf_counter() - rounding
+        affordable = int(left / (SAFETY * evaluation)) - 1
+        if affordable < least:
+            raise OutOfTime(f"QRAO on {encoding.num_qubits} qubits needs about "
+                            f"{(least + 1) * evaluation + rounding:.3g} s ({least} evaluations of "
+                            f"{evaluation:.2g} s and magic rounding of {rounding:.2g} s); "
+                            f"{max(0.0, deadline - time.perf_counter()):.3g} s are left")
+        return min(self.maxiter, affordable)

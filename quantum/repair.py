@@ -237,13 +237,18 @@ def _qubo_descent(problem, x, deadline=None):
     Q = np.asarray(qubo.Q, dtype=float)
     diagonal = np.diag(Q)
     xf = x.astype(float)
+    field = 2.0 * (Q @ xf) - 2.0 * diagonal * xf + diagonal  # energy change of 0 -> 1
+    tolerance = TOLERANCE * max(1.0, float(np.abs(diagonal).max(initial=0.0)))
     while not _expired(deadline):
-        field = 2.0 * (Q @ xf) - 2.0 * diagonal * xf + diagonal
         delta = (1.0 - 2.0 * xf) * field
         k = int(np.argmin(delta))
-        if delta[k] >= -TOLERANCE * max(1.0, float(np.abs(diagonal).max(initial=0.0))):
+        if delta[k] >= -tolerance:
             break
-        xf[k] = 1.0 - xf[k]
+        step = 1.0 - 2.0 * xf[k]
+        xf[k] += step
+        column = 2.0 * step * Q[:, k]
+        column[k] = 0.0
+        field += column
     return xf.astype(np.int8)
 
 
