@@ -27,17 +27,22 @@ SAFETY = 1.5  # the estimated cost of an evaluation is multiplied by this before
 
 
 def qrao_qubits(qubo: QUBO, max_vars_per_qubit: int = 3) -> int:
-    """Qubits the random access encoding of ``qubo`` needs.
+    """Qubits the random access encoding of ``qubo`` needs, without building its Hamiltonian.
+
+    The library's own steps up to the operator: its Ising coefficients and its colouring of the
+    coupling graph (``QuantumRandomAccessEncoding``), then ``⌈|colour| / max_vars_per_qubit⌉``
+    qubits per colour as its ``encode`` adds them. Building the Pauli operator of a dense
+    100-variable QUBO takes seconds, and the shrinking loop asks after every attempt.
 
     >>> q = QUBO(Q=np.eye(6), offset=0.0, names=tuple("abcdef"), decode=None)
     >>> qrao_qubits(q)   # no couplings: three variables on each qubit
     2
     """
-    from qiskit_optimization.algorithms.qrao import QuantumRandomAccessEncoding
+    from qiskit_optimization.algorithms.qrao import QuantumRandomAccessEncoding as Encoding
 
-    encoding = QuantumRandomAccessEncoding(max_vars_per_qubit=max_vars_per_qubit)
-    encoding.encode(to_quadratic_program(qubo))
-    return encoding.num_qubits
+    _, _, quad = Encoding._generate_ising_coefficients(to_quadratic_program(qubo))
+    colours = Encoding._find_variable_partition(quad)
+    return sum(-(-len(group) // max_vars_per_qubit) for group in colours.values())
 
 
 class QRAO:

@@ -335,6 +335,7 @@ def run_compressed(problem, inner, *, budget, target: int, time_limit: float | N
             break
         left = None if time_limit is None else time_limit - (time.perf_counter() - start)
         if left is not None and left <= 0:
+            history = replace(history, stop="time limit")
             break
         history = shrink(guide, num_variables=variables, max_qubits=current,
                          threshold=threshold, correlations=correlations, reestimate=reestimate,
