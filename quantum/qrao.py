@@ -7,8 +7,8 @@ graph), finds a low-energy state of the relaxed Hamiltonian with qiskit-optimiza
 (measurements in the magic bases on Aer's ``SamplerV2``). The rounded bitstrings come back as
 ``Samples``. Nothing here re-implements QRAO; this module only wires the library to Aer.
 Given a deadline, ``run`` first times one estimator evaluation and one rounding circuit and lets
-COBYLA run only the iterations that fit (``QRAO._affordable``), because the library's solve
-cannot be interrupted once started.
+COBYLA run only the iterations (and the rounding only the shots) that fit
+(``QRAO._affordable``), because the library's solve cannot be interrupted once started.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from quantum.samples import Samples, unique_samples
 from quantum.timing import OutOfTime, fits
 
 SAFETY = 1.5  # the estimated cost of an evaluation is multiplied by this before it is planned
+MIN_SHOTS = 16  # fewest magic-rounding shots a deadline may cut the rounding to
 
 
 def qrao_qubits(qubo: QUBO, max_vars_per_qubit: int = 3) -> int:
@@ -69,7 +70,7 @@ class QRAO:
         self.max_vars_per_qubit, self.reps, self.maxiter = max_vars_per_qubit, reps, maxiter
         self.shots, self.max_qubits = shots, max_qubits
         self.rng = np.random.default_rng(seed)
-        self.last_qubits = self.last_maxiter = None
+        self.last_qubits = self.last_maxiter = self.last_shots = None
 
     def check(self, num_variables: int, what: str = "the encoding") -> None:
         """Refuse a problem that cannot fit even at the best compression (3 per qubit)."""
@@ -106,11 +107,13 @@ class QRAO:
         start = (np.asarray(initial, dtype=float) if initial is not None
                  and len(initial) == ansatz.num_parameters
                  else self.rng.uniform(-np.pi, np.pi, ansatz.num_parameters))
-        maxiter = self.maxiter
+        maxiter, shots = self.maxiter, self.shots
         if deadline is not None:
-            maxiter = self._affordable(encoding, ansatz, start, estimator, sampler, passes,
-                                       deadline)
-        self.last_maxiter = maxiter
+            maxiter, shots = self._affordable(encoding, ansatz, start, estimator, sampler,
+                                              passes, deadline)
+            sampler = SamplerV2(default_shots=shots, seed=seed,
+                                options={"backend_options": threads})
+        self.last_maxiter, self.last_shots = maxiter, shots
         vqe = VQE(estimator, ansatz, COBYLA(maxiter=maxiter), initial_point=start,
                   pass_manager=passes)
         rounding = MagicRounding(sampler, seed=seed, pass_manager=passes)
@@ -122,18 +125,19 @@ class QRAO:
         return unique_samples(bits, weights, params=np.asarray(relaxed.optimal_point),
                               value=float(relaxed.eigenvalue.real),
                               evaluations=int(relaxed.cost_function_evals or 0) + 1,
-                              shots=self.shots)
+                              shots=shots)
 
     def _affordable(self, encoding, ansatz, start, estimator, sampler, passes,
-                    deadline: float) -> int:
-        """COBYLA iterations that fit before ``deadline``, from two timed probes.
+                    deadline: float) -> tuple[int, int]:
+        """COBYLA iterations and rounding shots that fit before ``deadline``, from two probes.
 
         One solve cannot be interrupted, so its cost is estimated before it starts: one energy
         evaluation (the ansatz and the relaxed Hamiltonian on Aer's estimator, timed) per
         iteration, plus the magic rounding: one measured circuit (timed) per distinct basis,
         ``B·(1 − (1 − 1/B)^shots)`` of them expected for ``B`` bases. COBYLA takes at least
-        ``parameters + 2`` evaluations; when even those do not fit, ``OutOfTime`` is raised and
-        nothing is started.
+        ``parameters + 2`` evaluations. When the rounding of ``shots`` does not fit beside
+        those, the shots are cut to what fits (at least ``MIN_SHOTS``); the iterations get the
+        rest. When even that does not fit, ``OutOfTime`` is raised and nothing is started.
         """
         least = ansatz.num_parameters + 2
         if time.perf_counter() >= deadline:
@@ -143,7 +147,7 @@ class QRAO:
         circuit = passes.run(ansatz)
         operator = encoding.qubit_op.apply_layout(circuit.layout)
         estimator.run([(circuit, operator, start)]).result()
-        evaluation = time.perf_counter() - began
+        evaluation = SAFETY * (time.perf_counter() - began)
         if not fits(deadline, least * evaluation):
             raise OutOfTime(f"QRAO on {encoding.num_qubits} qubits needs at least {least} "
                             f"evaluations of {evaluation:.2g} s; "
@@ -152,16 +156,23 @@ class QRAO:
         measured = ansatz.assign_parameters(start)
         measured.measure_all()
         sampler.run([passes.run(measured)], shots=1).result()
-        circuit_s = time.perf_counter() - began
+        circuit_s = SAFETY * (time.perf_counter() - began)
         bases = float(2 ** (encoding.max_vars_per_qubit - 1)) ** encoding.num_qubits
-        distinct = min(self.shots, bases * -np.expm1(self.shots * np.log1p(-1.0 / bases))
-                       if bases > 1 else 1.0)
-        rounding = distinct * circuit_s
-        left = deadline - time.perf_counter() - rounding
-        affordable = int(left / (SAFETY * evaluation)) - 1
+
+        def rounding(shots: int) -> float:
+            if bases <= 1:
+                return circuit_s
+            return circuit_s * min(shots, bases * -np.expm1(shots * np.log1p(-1.0 / bases)))
+
+        left = deadline - time.perf_counter()
+        shots = self.shots
+        while shots > MIN_SHOTS and rounding(shots) + (least + 1) * evaluation > left:
+            shots = max(MIN_SHOTS, shots // 2)
+        affordable = int((left - rounding(shots)) / evaluation) - 1
         if affordable < least:
             raise OutOfTime(f"QRAO on {encoding.num_qubits} qubits needs about "
-                            f"{(least + 1) * evaluation + rounding:.3g} s ({least} evaluations of "
-                            f"{evaluation:.2g} s and magic rounding of {rounding:.2g} s); "
-                            f"{max(0.0, deadline - time.perf_counter()):.3g} s are left")
-        return min(self.maxiter, affordable)
+                            f"{(least + 1) * evaluation + rounding(shots):.3g} s ({least} "
+                            f"evaluations of {evaluation:.2g} s and magic rounding of "
+                            f"{shots} shots, {rounding(shots):.2g} s); {max(0.0, left):.3g} s "
+                            "are left")
+        return min(self.maxiter, affordable), shots
