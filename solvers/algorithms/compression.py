@@ -23,10 +23,11 @@ answer has no solution (``solve()`` reports ``no_solution``) and ``info["stop"]`
 
 Inner solvers: QAOA (fast simulator), CVaR-VQE (RealAmplitudes on the fast simulator), QRAO
 (qiskit-optimization on Aer, up to three variables per qubit), PCE (two- or three-body Pauli
-correlators, ``3·C(n, k)`` variables on ``n`` qubits). ``control`` swaps the inner solver for a classical
-control at the same budget: ``"uniform"`` (uniform random bitstrings, as many per solve as the
-circuit's samples), ``"random-parameters"`` (PCE decoded from untrained parameters), ``"sa"``
-(simulated annealing on the same reduced QUBOs, the time limit shared over the iterations).
+correlators, ``3·C(n, k)`` variables on ``n`` qubits). ``control`` swaps the inner solver for a
+classical control at the same budget: ``"uniform"`` (uniform random bitstrings, as many per
+solve as the circuit's samples), ``"random-parameters"`` (PCE decoded from untrained
+parameters), ``"sa"`` (simulated annealing on the same reduced QUBOs, the time limit shared
+over the iterations).
 
 ``Answer.info``: ``inner``, ``control``, ``encoding``, ``variables`` (the problem's own bits),
 ``reduced_variables``, ``qubits``, ``variables_per_qubit``, ``qubit_reduction`` (1 − qubits /
@@ -56,9 +57,9 @@ from quantum.pce import MAX_QUBITS as PCE_MAX_QUBITS
 from quantum.qrao import QRAO, qrao_qubits
 from quantum.repair import verify_and_repair
 from quantum.samples import UniformSampler
-from quantum.timing import OutOfTime
 from quantum.shrinking import (ShrinkHistory, ShrunkEncoding, conflict_check, shrink,
                                substitute)
+from quantum.timing import OutOfTime
 from quantum.variational import QAOA, VQE
 from solvers.registry import Need
 from solvers.result import Answer

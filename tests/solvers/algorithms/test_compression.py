@@ -86,9 +86,10 @@ def test_qrao_starts_no_solve_it_cannot_finish():
     qubo = SMALL["MIS"].to_qubo()
     with pytest.raises(OutOfTime, match="time limit was spent"):
         QRAO(maxiter=50, seed=0).run(qubo, deadline=time.perf_counter())
-    planned = QRAO(maxiter=10_000, shots=32, seed=0)
-    planned.run(qubo, deadline=time.perf_counter() + 30.0)
-    assert planned.last_maxiter < 10_000  # COBYLA got the iterations that fit, not 10,000
+    tiny = MIS(3, [[0, 1], [1, 2]]).to_qubo()  # one qubit: evaluations take milliseconds
+    planned = QRAO(maxiter=100_000, shots=32, seed=0)
+    planned.run(tiny, deadline=time.perf_counter() + 5.0)
+    assert planned.last_maxiter < 100_000  # COBYLA got the iterations that fit
 
 
 @pytest.mark.parametrize("method, options, words", [
