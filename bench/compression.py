@@ -1,17 +1,20 @@
 """Fewer qubits (issue 16): shrink-qaoa, shrink-cvar-vqe, QRAO and PCE against their controls.
 
-    .venv/bin/python bench/compression.py [--families mis,mdkp,qap] [--seeds 5]
-        [--methods shrink-qaoa,...] [--instances NAME,...] [--time-limit 60] [--jsonl runs.jsonl]
+    .venv/bin/python bench/compression.py [--families mis,mdkp,qap,maxcut] [--seeds 5]
+        [--methods shrink-qaoa,...] [--instances NAME,...] [--time-limit 60]
+        [--maxcut-time-limit 60] [--jsonl runs.jsonl]
 
 Every run goes through ``solve()`` (the returned solution is verified by the problem's
 ``check``). Per run: qubits against the full slack-free encoding (one qubit per problem bit),
 raw (pre-repair) feasibility and objective, feasibility after repair, gap to the reference
 (best-known value of the file, else the optimum by enumeration for QAP n <= 8, else CP-SAT with
-a 20 s limit, marked), wall time. Rows ``+uniform`` / ``+sa`` / ``+random-parameters`` are the
-controls: the same pipeline with the circuit replaced by uniform random bitstrings at the same
-number of samples, by simulated annealing on the same reduced QUBOs given the wall time the
-quantum row took on that run, or (PCE) by untrained random parameters. ``qaoa (unshrunk)`` runs
-where the problem's bits fit into 20 qubits.
+a 20 s limit, marked; Gset: the best-known cut of ``../shared/benchmarks/README.md``), wall
+time. Rows ``+uniform`` / ``+sa`` / ``+random-parameters`` are the controls: the same pipeline
+with the circuit replaced by uniform random bitstrings at the same number of samples, by
+simulated annealing on the same reduced QUBOs given the wall time the quantum row took on that
+run, or (PCE) by untrained random parameters. ``qaoa (unshrunk)`` runs where the problem's bits
+fit into the qubit budget. MaxCut (Gset, 800–1,000 nodes, and a generated graph of the same
+size): PCE and its controls only (shrinking 800 bits to 20 merges 780 times on a dense QUBO).
 """
 
 from __future__ import annotations
@@ -20,9 +23,11 @@ import argparse
 import itertools
 import json
 import math
+import re
 import sys
 import time
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +35,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from problems import MDKP, MIS, QAP, load_all  # noqa: E402
+from problems import MDKP, MIS, QAP, MaxCut, load_all  # noqa: E402
 from problems.mis import read as read_graph  # noqa: E402
 from solvers import solve  # noqa: E402
 
@@ -39,10 +44,11 @@ BUDGET = 20
 QUANTUM = ("shrink-qaoa", "shrink-cvar-vqe", "qrao", "pce")
 # the uniform control of shrink-cvar-vqe is the same run as that of shrink-qaoa (same loop, same
 # 1024 samples per solve), so it is listed once
-CONTROLS = {"shrink-qaoa": ("uniform", "sa"), "pce": ("random-parameters",)}
+CONTROLS = {"shrink-qaoa": ("uniform", "sa"), "pce": ("random-parameters", "sa")}
+GSET = ("G11", "G12", "G13", "G14", "G15", "G16", "G17", "G43", "G44", "G45", "G46", "G47")
 LOOP = {"max_iterations": 4, "patience": 2}
 OPTIONS = {"shrink-qaoa": {"maxiter": 30, **LOOP}, "shrink-cvar-vqe": {"maxiter": 60, **LOOP},
-           "qrao": {"maxiter": 60, "shots": 512, "max_qubits": 12}, "pce": {}}
+           "qrao": {"maxiter": 60, "shots": 512}, "pce": {}}
 
 
 def instances(families):
@@ -67,7 +73,23 @@ def instances(families):
             path = SHARED / "qaplib" / f"{name}.dat"
             if path.is_file():
                 out.append(load_all(path)[0])
+    if "maxcut" in families:
+        out.append(MaxCut.random(800, p=0.01, seed=1))
+        known = gset_best_known()
+        for name in GSET:
+            path = SHARED / "maxcut" / "gset" / f"{name}.rud"
+            if path.is_file() and name in known:
+                out.append(replace(load_all(path)[0], best_known=known[name]))
     return out
+
+
+def gset_best_known() -> dict[str, float]:
+    """Best-known cuts from the benchmark folder's README table (``| G11 | 800 | 1600 | 564 |``)."""
+    readme = SHARED / "README.md"
+    if not readme.is_file():
+        return {}
+    found = re.findall(r"^\| (G\d+) \| \d+ \| \d+ \| (\d+) \|", readme.read_text(), re.M)
+    return {name: float(value) for name, value in found}
 
 
 def reference(problem) -> tuple[float, str]:
@@ -78,6 +100,9 @@ def reference(problem) -> tuple[float, str]:
         A, B = problem.flow, problem.distance
         costs = np.einsum("ij,pij->p", A, B[perms[:, :, None], perms[:, None, :]])
         return float(costs.min()), "exact"
+    if isinstance(problem, MaxCut):  # CP-SAT proves nothing at 800 nodes; tabu is stronger
+        result = solve(problem, "tabu", time_limit=20.0)
+        return result.objective, "tabu 20 s (not proved)"
     result = solve(problem, "ortools", time_limit=20.0, num_workers=1)
     return result.objective, "cp-sat" + ("" if result.status == "optimal" else " (not proved)")
 
@@ -103,11 +128,14 @@ def run(problem, method, control, seed, time_limit, reference_value):
 
     return {"instance": problem.name, "family": type(problem).__name__, "method": method,
             "control": control, "seed": seed, "variables": bits(problem),
-            "qubits": info.get("qubits", bits(problem)), "feasible": result.feasible,
+            "qubits": info.get("qubits") if result.solution is not None else None,
+            "feasible": result.feasible,
             "raw_feasible": info.get("raw_feasible"), "raw_gap": gap(info.get("raw_objective")),
             "gap": gap(result.objective), "gap_before_search": gap(info.get(
                 "objective_before_search")), "repairs": info.get("repairs"),
-            "merges": info.get("merges"), "time": wall}
+            "merges": info.get("merges"), "time": wall, "status": result.status,
+            "stop": info.get("stop"), "overran_s": info.get("overran_s", 0.0),
+            **({"error": info.get("stop")} if result.solution is None else {})}
 
 
 def main() -> None:
@@ -119,9 +147,10 @@ def main() -> None:
                         help="only instances whose name contains one of these strings")
     parser.add_argument("--no-controls", action="store_true")
     parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--maxcut-time-limit", type=float, default=60.0)
+    parser.add_argument("--pce-steps", type=int, default=100)
     parser.add_argument("--max-qubits", type=int, default=BUDGET,
-                        help=f"qubit budget of the shrink methods and PCE (default {BUDGET}); "
-                             "QRAO gets at most 12")
+                        help=f"qubit budget of every method (default {BUDGET})")
     parser.add_argument("--jsonl", default=None, help="append every run as a JSON line here")
     parser.add_argument("--table", nargs="+", default=None, metavar="JSONL",
                         help="run nothing: print the tables of the runs recorded in these files")
@@ -135,10 +164,12 @@ def main() -> None:
     import solvers.algorithms.compression  # noqa: F401
 
     torch.set_num_threads(1)
+    solve(QAP.random(3, seed=0), "pce", steps=2)  # torch's first optimizer step (lazy imports)
     methods = args.methods.split(",")
     for method in ("shrink-qaoa", "shrink-cvar-vqe", "pce"):
         OPTIONS[method]["max_qubits"] = args.max_qubits
-    OPTIONS["qrao"]["max_qubits"] = min(12, args.max_qubits)
+    OPTIONS["qrao"]["max_qubits"] = args.max_qubits
+    OPTIONS["pce"]["steps"] = args.pce_steps
     rows = []
     for problem in instances(set(args.families.split(","))):
         if args.instances and not any(s in problem.name for s in args.instances.split(",")):
@@ -146,15 +177,16 @@ def main() -> None:
         value, source = reference(problem)
         print(f"# {problem.name}: {bits(problem)} bits, reference {value:g} ({source})",
               file=sys.stderr, flush=True)
-        plan = [(m, None) for m in methods]
+        maxcut = isinstance(problem, MaxCut)
+        plan = [(m, None) for m in methods if m == "pce" or not maxcut]
         if not args.no_controls:
-            plan += [(m, c) for m in methods for c in CONTROLS.get(m, ())]
+            plan += [(m, c) for m, _ in plan for c in CONTROLS.get(m, ())]
         if bits(problem) <= args.max_qubits:
             plan.append(("qaoa", None))
         for seed in range(args.seeds):
             spent = {}
             for method, control in plan:
-                limit = args.time_limit
+                limit = args.maxcut_time_limit if maxcut else args.time_limit
                 if control == "sa":
                     limit = max(1.0, spent.get(method, args.time_limit))
                 if method == "qaoa":
@@ -162,7 +194,7 @@ def main() -> None:
                 else:
                     try:
                         row = run(problem, method, control, seed, limit, value)
-                    except ValueError as error:  # e.g. the time limit ended the shrinking
+                    except (ValueError, RuntimeError) as error:  # e.g. a refusal
                         row = {"instance": problem.name, "family": type(problem).__name__,
                                "method": method, "control": control, "seed": seed,
                                "variables": bits(problem), "qubits": None, "feasible": False,

@@ -6,9 +6,14 @@ graph), finds a low-energy state of the relaxed Hamiltonian with qiskit-optimiza
 (EfficientSU2 ansatz, COBYLA) on Aer's ``EstimatorV2``, and rounds it with ``MagicRounding``
 (measurements in the magic bases on Aer's ``SamplerV2``). The rounded bitstrings come back as
 ``Samples``. Nothing here re-implements QRAO; this module only wires the library to Aer.
+Given a deadline, ``run`` first times one estimator evaluation and one rounding circuit and lets
+COBYLA run only the iterations (and the rounding only the shots) that fit
+(``QRAO._affordable``), because the library's solve cannot be interrupted once started.
 """
 
 from __future__ import annotations
+
+import time
 
 import numpy as np
 
@@ -16,20 +21,29 @@ from problems.compiled import QUBO
 from quantum.backends import check_qubits
 from quantum.ising import to_quadratic_program
 from quantum.samples import Samples, unique_samples
+from quantum.timing import OutOfTime, fits
+
+SAFETY = 1.5  # the estimated cost of an evaluation is multiplied by this before it is planned
+MIN_SHOTS = 16  # fewest magic-rounding shots a deadline may cut the rounding to
 
 
 def qrao_qubits(qubo: QUBO, max_vars_per_qubit: int = 3) -> int:
-    """Qubits the random access encoding of ``qubo`` needs.
+    """Qubits the random access encoding of ``qubo`` needs, without building its Hamiltonian.
+
+    The library's own steps up to the operator: its Ising coefficients and its colouring of the
+    coupling graph (``QuantumRandomAccessEncoding``), then ``⌈|colour| / max_vars_per_qubit⌉``
+    qubits per colour as its ``encode`` adds them. Building the Pauli operator of a dense
+    100-variable QUBO takes seconds, and the shrinking loop asks after every attempt.
 
     >>> q = QUBO(Q=np.eye(6), offset=0.0, names=tuple("abcdef"), decode=None)
     >>> qrao_qubits(q)   # no couplings: three variables on each qubit
     2
     """
-    from qiskit_optimization.algorithms.qrao import QuantumRandomAccessEncoding
+    from qiskit_optimization.algorithms.qrao import QuantumRandomAccessEncoding as Encoding
 
-    encoding = QuantumRandomAccessEncoding(max_vars_per_qubit=max_vars_per_qubit)
-    encoding.encode(to_quadratic_program(qubo))
-    return encoding.num_qubits
+    _, _, quad = Encoding._generate_ising_coefficients(to_quadratic_program(qubo))
+    colours = Encoding._find_variable_partition(quad)
+    return sum(-(-len(group) // max_vars_per_qubit) for group in colours.values())
 
 
 class QRAO:
@@ -56,7 +70,7 @@ class QRAO:
         self.max_vars_per_qubit, self.reps, self.maxiter = max_vars_per_qubit, reps, maxiter
         self.shots, self.max_qubits = shots, max_qubits
         self.rng = np.random.default_rng(seed)
-        self.last_qubits = None
+        self.last_qubits = self.last_maxiter = self.last_shots = None
 
     def check(self, num_variables: int, what: str = "the encoding") -> None:
         """Refuse a problem that cannot fit even at the best compression (3 per qubit)."""
@@ -93,7 +107,14 @@ class QRAO:
         start = (np.asarray(initial, dtype=float) if initial is not None
                  and len(initial) == ansatz.num_parameters
                  else self.rng.uniform(-np.pi, np.pi, ansatz.num_parameters))
-        vqe = VQE(estimator, ansatz, COBYLA(maxiter=self.maxiter), initial_point=start,
+        maxiter, shots = self.maxiter, self.shots
+        if deadline is not None:
+            maxiter, shots = self._affordable(encoding, ansatz, start, estimator, sampler,
+                                              passes, deadline)
+            sampler = SamplerV2(default_shots=shots, seed=seed,
+                                options={"backend_options": threads})
+        self.last_maxiter, self.last_shots = maxiter, shots
+        vqe = VQE(estimator, ansatz, COBYLA(maxiter=maxiter), initial_point=start,
                   pass_manager=passes)
         rounding = MagicRounding(sampler, seed=seed, pass_manager=passes)
         optimizer = QuantumRandomAccessOptimizer(vqe, rounding_scheme=rounding)
@@ -104,4 +125,54 @@ class QRAO:
         return unique_samples(bits, weights, params=np.asarray(relaxed.optimal_point),
                               value=float(relaxed.eigenvalue.real),
                               evaluations=int(relaxed.cost_function_evals or 0) + 1,
-                              shots=self.shots)
+                              shots=shots)
+
+    def _affordable(self, encoding, ansatz, start, estimator, sampler, passes,
+                    deadline: float) -> tuple[int, int]:
+        """COBYLA iterations and rounding shots that fit before ``deadline``, from two probes.
+
+        One solve cannot be interrupted, so its cost is estimated before it starts: one energy
+        evaluation (the ansatz and the relaxed Hamiltonian on Aer's estimator, timed) per
+        iteration, plus the magic rounding: one measured circuit (timed) per distinct basis,
+        ``B·(1 − (1 − 1/B)^shots)`` of them expected for ``B`` bases. COBYLA takes at least
+        ``parameters + 2`` evaluations. When the rounding of ``shots`` does not fit beside
+        those, the shots are cut to what fits (at least ``MIN_SHOTS``); the iterations get the
+        rest. When even that does not fit, ``OutOfTime`` is raised and nothing is started.
+        """
+        least = ansatz.num_parameters + 2
+        if time.perf_counter() >= deadline:
+            raise OutOfTime(f"QRAO on {encoding.num_qubits} qubits: the time limit was spent "
+                            "encoding, before any circuit ran")
+        began = time.perf_counter()
+        circuit = passes.run(ansatz)
+        operator = encoding.qubit_op.apply_layout(circuit.layout)
+        estimator.run([(circuit, operator, start)]).result()
+        evaluation = SAFETY * (time.perf_counter() - began)
+        if not fits(deadline, least * evaluation):
+            raise OutOfTime(f"QRAO on {encoding.num_qubits} qubits needs at least {least} "
+                            f"evaluations of {evaluation:.2g} s; "
+                            f"{max(0.0, deadline - time.perf_counter()):.3g} s are left")
+        began = time.perf_counter()
+        measured = ansatz.assign_parameters(start)
+        measured.measure_all()
+        sampler.run([passes.run(measured)], shots=1).result()
+        circuit_s = SAFETY * (time.perf_counter() - began)
+        bases = float(2 ** (encoding.max_vars_per_qubit - 1)) ** encoding.num_qubits
+
+        def rounding(shots: int) -> float:
+            if bases <= 1:
+                return circuit_s
+            return circuit_s * min(shots, bases * -np.expm1(shots * np.log1p(-1.0 / bases)))
+
+        left = deadline - time.perf_counter()
+        shots = self.shots
+        while shots > MIN_SHOTS and rounding(shots) + (least + 1) * evaluation > left:
+            shots = max(MIN_SHOTS, shots // 2)
+        affordable = int((left - rounding(shots)) / evaluation) - 1
+        if affordable < least:
+            raise OutOfTime(f"QRAO on {encoding.num_qubits} qubits needs about "
+                            f"{(least + 1) * evaluation + rounding(shots):.3g} s ({least} "
+                            f"evaluations of {evaluation:.2g} s and magic rounding of "
+                            f"{shots} shots, {rounding(shots):.2g} s); {max(0.0, left):.3g} s "
+                            "are left")
+        return min(self.maxiter, affordable), shots

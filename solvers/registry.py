@@ -140,19 +140,30 @@ for _spec in (
     MethodSpec("shrink-qaoa", "solvers.algorithms.compression:solve_shrink_qaoa",
                ("MDKP", "MIS", "QAP", "MaxCut"),
                "adaptive shrinking (exact merges of correlated bits) to max_qubits, QAOA in the "
-               "multiplier loop, expand, verify-and-repair"),
+               "multiplier loop, expand, verify-and-repair",
+               limit="max_qubits <= 26 (fast simulator); 2,000 problem bits (each merge "
+               "rewrites the dense QUBO)",
+               need="solvers.algorithms.compression:shrink_need"),
     MethodSpec("shrink-cvar-vqe", "solvers.algorithms.compression:solve_shrink_cvar_vqe",
                ("MDKP", "MIS", "QAP", "MaxCut"),
                "adaptive shrinking to max_qubits, CVaR-VQE (fast simulator) in the multiplier "
-               "loop, expand, verify-and-repair"),
+               "loop, expand, verify-and-repair",
+               limit="max_qubits <= 26 (fast simulator); 2,000 problem bits (each merge "
+               "rewrites the dense QUBO)",
+               need="solvers.algorithms.compression:shrink_need"),
     MethodSpec("qrao", "solvers.algorithms.compression:solve_qrao",
                ("MDKP", "MIS", "QAP", "MaxCut"),
                "quantum random access optimization (qiskit-optimization, magic rounding, Aer), "
-               "shrinking first when the encoding exceeds max_qubits"),
+               "shrinking first when the encoding exceeds max_qubits",
+               limit="max_qubits <= 26 (Aer statevector); 2,000 problem bits (shrunk first when "
+               "the encoding needs more qubits)", need="solvers.algorithms.compression:qrao_need"),
     MethodSpec("pce", "solvers.algorithms.compression:solve_pce",
                ("MDKP", "MIS", "QAP", "MaxCut"),
-               "Pauli correlation encoding: bits as signs of 2-body correlators, trained on a "
-               "torch statevector, repaired and locally searched"),
+               "Pauli correlation encoding: bits as signs of 2- or 3-body correlators, trained "
+               "on a torch statevector, repaired and locally searched",
+               limit="max_qubits <= 20 (torch statevector): 3,420 problem bits on 3-body "
+               "correlators of 20 qubits, else shrunk first",
+               need="solvers.algorithms.compression:pce_need"),
     MethodSpec("udc", "solvers.algorithms.udc:solve_udc", ("TSP", "MIS", "MDKP"),
                "GNN divide-and-conquer: learned dividing, learned conquering, reunion",
                demo=True, limit="2,000,000 cities with coordinates",

@@ -15,15 +15,19 @@ One pipeline serves all four (``run_compressed``):
    local search; the best is returned and ``solve()`` verifies it again.
 
 With a ``time_limit`` the solve gets ``SOLVE_SHARE`` of the time left after shrinking and starts
-no inner solve it cannot finish (``Budgeted``); repair and search stop at the deadline. One
-inner solve is not interruptible (a QRAO VQE on Aer can overrun the limit).
+no inner solve it cannot finish (``Budgeted``); each inner solver gets that deadline (PCE checks
+it between optimizer steps; QRAO, whose library solve cannot be interrupted, times one energy
+evaluation and one rounding circuit first and gives COBYLA only the iterations that fit, or
+starts nothing); repair and search stop at the deadline. When no solve could start in time the
+answer has no solution (``solve()`` reports ``no_solution``) and ``info["stop"]`` says why.
 
 Inner solvers: QAOA (fast simulator), CVaR-VQE (RealAmplitudes on the fast simulator), QRAO
-(qiskit-optimization on Aer, up to three variables per qubit), PCE (two-body Pauli correlators,
-``3·n(n−1)/2`` variables on ``n`` qubits). ``control`` swaps the inner solver for a classical
-control at the same budget: ``"uniform"`` (uniform random bitstrings, as many per solve as the
-circuit's samples), ``"random-parameters"`` (PCE decoded from untrained parameters), ``"sa"``
-(simulated annealing on the same reduced QUBOs, the time limit shared over the iterations).
+(qiskit-optimization on Aer, up to three variables per qubit), PCE (two- or three-body Pauli
+correlators, ``3·C(n, k)`` variables on ``n`` qubits). ``control`` swaps the inner solver for a
+classical control at the same budget: ``"uniform"`` (uniform random bitstrings, as many per
+solve as the circuit's samples), ``"random-parameters"`` (PCE decoded from untrained
+parameters), ``"sa"`` (simulated annealing on the same reduced QUBOs, the time limit shared
+over the iterations).
 
 ``Answer.info``: ``inner``, ``control``, ``encoding``, ``variables`` (the problem's own bits),
 ``reduced_variables``, ``qubits``, ``variables_per_qubit``, ``qubit_reduction`` (1 − qubits /
@@ -44,22 +48,74 @@ from dataclasses import replace
 import numpy as np
 
 from quantum.annealing import Annealer
-from quantum.encodings import PROBLEMS, make_encoding
+from quantum.backends import MAX_QUBITS
+from quantum.encodings import PROBLEMS, count_problem_bits, make_encoding
 from quantum.lagrangian import solve_lagrangian
 from quantum.multipliers import get_update
-from quantum.pce import PCE, qubits_for
+from quantum.pce import KEEP, PCE, capacity, choose_body
+from quantum.pce import MAX_QUBITS as PCE_MAX_QUBITS
 from quantum.qrao import QRAO, qrao_qubits
 from quantum.repair import verify_and_repair
 from quantum.samples import UniformSampler
 from quantum.shrinking import (ShrinkHistory, ShrunkEncoding, conflict_check, shrink,
                                substitute)
+from quantum.timing import OutOfTime
 from quantum.variational import QAOA, VQE
+from solvers.registry import Need
 from solvers.result import Answer
 
 ENCODINGS = ("auto", "lagrangian", "penalty")
 CONTROLS = (None, "uniform", "random-parameters", "sa")
 SOLVE_SHARE = 0.8  # of the time left after shrinking; the rest is the repair's and search's
 SHRINK_ATTEMPTS = 12  # shrink-and-encode rounds to fit e.g. the QRAO encoding into max_qubits
+
+
+SHRINK_BITS = 2_000  # problem bits the shrinking takes: every merge rewrites a dense QUBO
+
+def shrink_need(problem, *, max_qubits: int = 20, **options) -> Need:
+    """What ``shrink-qaoa``/``shrink-cvar-vqe`` would take, nothing built: ``max_qubits``
+    against the fast simulator, then the problem's bits against ``SHRINK_BITS``.
+
+    >>> from problems import QAP
+    >>> shrink_need(QAP.random(50)).text()
+    'the 2,500 bits of QAP qap-rand-n50-s0 needs 2,500 problem bits; the limit is 2,000'
+    """
+    return _need(problem, max_qubits, MAX_QUBITS["fast"], "the fast simulator", SHRINK_BITS)
+
+
+def qrao_need(problem, *, max_qubits: int = 20, **options) -> Need:
+    """``shrink_need`` for ``qrao``: ``max_qubits`` against Aer's statevector limit."""
+    return _need(problem, max_qubits, MAX_QUBITS["statevector"], "Aer's statevector",
+                 SHRINK_BITS)
+
+
+def pce_need(problem, *, max_qubits: int = 20, body="auto", **options) -> Need:
+    """``pce``: ``max_qubits`` against the torch statevector (20), then the bits against what
+    ``max_qubits`` qubits hold on ``body``-body correlators (3 for ``"auto"``) or, beyond that,
+    what the shrinking takes.
+
+    >>> from problems import MaxCut
+    >>> pce_need(MaxCut.random(1000, p=0.01)).text()
+    'the 1,000 bits of MaxCut maxcut-n1000-p0.01-s0 needs 1,000 problem bits; the limit is 3,420'
+    >>> pce_need(MaxCut.random(10), max_qubits=24).text()
+    'the circuit of max_qubits = 24 needs 24 qubits (the torch statevector); the limit is 20'
+    """
+    held = 0
+    if isinstance(max_qubits, int) and 3 <= max_qubits <= PCE_MAX_QUBITS:
+        held = capacity(max_qubits, 3 if body == "auto" else body)
+    return _need(problem, max_qubits, PCE_MAX_QUBITS, "the torch statevector",
+                 max(held, SHRINK_BITS))
+
+
+def _need(problem, max_qubits, qubit_limit: int, simulator: str, bit_limit: int) -> Need:
+    if not isinstance(max_qubits, int) or isinstance(max_qubits, bool) or max_qubits < 1:
+        raise ValueError(f"max_qubits must be a positive integer, got {max_qubits!r}")
+    if max_qubits > qubit_limit:
+        return Need(max_qubits, qubit_limit, f"qubits ({simulator})",
+                    f"the circuit of max_qubits = {max_qubits}")
+    bits = count_problem_bits(problem)
+    return Need(bits, bit_limit, "problem bits",
+                f"the {bits:,} bits of {type(problem).__name__} {problem.name}")
 
 
 def solve_shrink_qaoa(problem, *, time_limit: float | None = None, seed: int = 0,
@@ -149,32 +205,39 @@ def solve_qrao(problem, *, time_limit: float | None = None, seed: int = 0,
 
 
 def solve_pce(problem, *, time_limit: float | None = None, seed: int = 0,
-              max_qubits: int = 20, layers: int = 4, steps: int = 100,
+              max_qubits: int = 20, body="auto", layers: int | None = None, steps: int = 100,
               learning_rate: float = 0.1, alpha: float | None = None, beta: float = 0.5,
               correlations: str = "sdp", reestimate: int = 5, encoding: str = "auto",
               multipliers: str = "subgradient", max_iterations: int = 4, patience: int = 2,
               control: str | None = None) -> Answer:
-    """Pauli correlation encoding (two-body correlators), decoded by signs, repaired, searched.
+    """Pauli correlation encoding (2- or 3-body correlators), decoded by signs, repaired,
+    searched; shrinking first only where ``3·C(max_qubits, 3)`` variables do not suffice.
 
     >>> from problems import MIS
     >>> from solvers import solve
     >>> r = solve(MIS.random(40, p=0.1, seed=0), "pce", steps=30)
-    >>> r.feasible, r.info["qubits"], r.info["variables"]
-    (True, 6, 40)
+    >>> r.feasible, r.info["qubits"], r.info["variables"], r.info["body"]
+    (True, 6, 40, 2)
     """
-    capacity = 3 * max_qubits * (max_qubits - 1) // 2
     if control in ("uniform", "sa"):
         inner = _control(control, 1, seed, time_limit, max_iterations)
+        probe = PCE(max_qubits=max_qubits, body=body)
     else:
-        inner = PCE(layers=layers, steps=steps, learning_rate=learning_rate, alpha=alpha,
-                    beta=beta, max_qubits=max_qubits, train=control is None, seed=seed)
-    return run_compressed(problem, inner, budget=lambda q: q.num_variables <= capacity,
-                          target=capacity, time_limit=time_limit, seed=seed,
-                          correlations=correlations, reestimate=reestimate, threshold=None,
-                          encoding=_penalty_first(problem, encoding), multipliers=multipliers,
-                          max_iterations=max_iterations, patience=patience, repair_limit=1,
-                          control=control, qubits=lambda q: qubits_for(q.num_variables),
-                          extra={"layers": layers, "steps": steps})
+        inner = probe = PCE(layers=layers, steps=steps, learning_rate=learning_rate, alpha=alpha,
+                            beta=beta, body=body, max_qubits=max_qubits,
+                            train=control is None, seed=seed)
+    held = capacity(max_qubits, 3 if body == "auto" else body)
+    answer = run_compressed(problem, inner, budget=lambda q: q.num_variables <= held,
+                            target=held, time_limit=time_limit, seed=seed,
+                            correlations=correlations, reestimate=reestimate, threshold=None,
+                            encoding=_penalty_first(problem, encoding), multipliers=multipliers,
+                            max_iterations=max_iterations, patience=patience,
+                            repair_limit=KEEP + 1, control=control,
+                            qubits=lambda q: probe.qubits(q.num_variables),
+                            extra={"steps": steps, "learning_rate": learning_rate})
+    answer.info.update(body=choose_body(answer.info["reduced_variables"], max_qubits, body),
+                       layers=probe.last_layers, trained_steps=probe.last_steps)
+    return answer
 
 
 class Budgeted:
@@ -202,7 +265,8 @@ class Budgeted:
         now = time.perf_counter()
         if self.last is not None and now + self.last_seconds > self.deadline:
             return replace(self.last, evaluations=0, shots=0)
-        self.last = self.inner.run(qubo, initial, deadline=deadline)
+        ends = [d for d in (deadline, self.deadline) if d is not None]
+        self.last = self.inner.run(qubo, initial, deadline=min(ends))
         self.last_seconds = time.perf_counter() - now
         return self.last
 
@@ -272,6 +336,7 @@ def run_compressed(problem, inner, *, budget, target: int, time_limit: float | N
             break
         left = None if time_limit is None else time_limit - (time.perf_counter() - start)
         if left is not None and left <= 0:
+            history = replace(history, stop="time limit")
             break
         history = shrink(guide, num_variables=variables, max_qubits=current,
                          threshold=threshold, correlations=correlations, reestimate=reestimate,
@@ -280,6 +345,14 @@ def run_compressed(problem, inner, *, budget, target: int, time_limit: float | N
             break
         current = max(1, min(int(current * 0.75), history.num_reduced - 1))
     reduced = seen(history)
+    common = {"inner": getattr(inner, "name", type(inner).__name__), "control": control,
+              "encoding": encoding, "variables": variables,
+              "reduced_variables": history.num_reduced, "merges": len(history.merges),
+              "shrink_stop": history.stop, **extra}
+    if not budget(reduced) and history.stop == "time limit":
+        return Answer(solution=None, status="feasible", info=dict(
+            common, stop=f"time limit: shrinking reached {history.num_reduced} of {variables} "
+                         "bits, above the inner solver's qubit budget"))
     if not budget(reduced):
         raise ValueError(f"{problem.name}: shrinking stopped at {history.num_reduced} of "
                          f"{variables} bits ({history.stop}); the inner solver's qubit budget "
@@ -296,13 +369,21 @@ def run_compressed(problem, inner, *, budget, target: int, time_limit: float | N
         out = solve_lagrangian(shrunk, inner, multipliers=multipliers,
                                max_iterations=max_iterations, patience=patience,
                                time_limit=left, repair_limit=0)
+        if out.final is None:
+            return Answer(solution=None, status="feasible", info=dict(common, stop=out.stop))
         samples, final_qubo = out.final, shrunk.qubo(out.multipliers, out.rho)
         iterations, stop = out.iterations, out.stop
         if out.bits is not None:
             best_raw = problem.evaluate(out.solution)
     else:
         inner.check(reduced.num_variables, f"the shrunk QUBO of {problem.name}")
-        samples, final_qubo = inner.run(reduced), reduced
+        try:
+            samples = inner.run(reduced, deadline=None if left is None
+                                else time.perf_counter() + left)
+        except OutOfTime as error:
+            return Answer(solution=None, status="feasible",
+                          info=dict(common, stop=f"time limit: {error}"))
+        final_qubo = reduced
         iterations, stop = 1, "single solve"
     solve_s = time.perf_counter() - start - shrink_s
 
@@ -326,20 +407,17 @@ def run_compressed(problem, inner, *, budget, target: int, time_limit: float | N
     repair_s = time.perf_counter() - start - shrink_s - solve_s
     num_qubits = getattr(inner, "last_qubits", None) or (
         qubits(reduced) if qubits is not None else reduced.num_variables)
-    info = {"inner": getattr(inner, "name", type(inner).__name__), "control": control,
-            "encoding": encoding, "variables": variables,
-            "reduced_variables": history.num_reduced, "qubits": int(num_qubits),
-            "variables_per_qubit": variables / num_qubits,
-            "qubit_reduction": 1.0 - num_qubits / variables, "merges": len(history.merges),
+    info = {**common, "qubits": int(num_qubits), "variables_per_qubit": variables / num_qubits,
+            "qubit_reduction": 1.0 - num_qubits / variables,
             "refused_merges": history.refused, "correlation_estimates": history.estimates,
-            "shrink_stop": history.stop, "candidates": len(outcomes),
+            "candidates": len(outcomes),
             "repairs": sum(o.repaired for o in outcomes),
             "raw_feasible": best_raw is not None,
             "lowest_energy_feasible": bool(outcomes[0].raw_feasible),
             "raw_feasible_fraction": float(np.mean([o.raw_feasible for o in outcomes])),
             "raw_objective": best_raw, "objective_before_search": None,
             "iterations": iterations, "stop": stop, "shrink_s": shrink_s, "solve_s": solve_s,
-            "repair_s": repair_s, **extra}
+            "repair_s": repair_s}
     before = verify_and_repair(problem, raw[chosen], local_search=False)
     info["objective_before_search"] = before.objective
     return Answer(solution=best.solution, status="feasible",

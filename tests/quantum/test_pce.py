@@ -1,3 +1,5 @@
+import time
+
 import numpy as np
 import pytest
 import torch
@@ -8,8 +10,8 @@ from qiskit_aer.primitives import EstimatorV2
 
 from problems import MIS
 from problems.compiled import QUBO
-from quantum.pce import (PCE, Correlators, brickwork_state, ising_terms, pauli_label,
-                         pauli_strings, qubits_for)
+from quantum.pce import (PCE, Correlators, brickwork_state, choose_body, ising_terms,
+                         pauli_label, pauli_strings, qubits_for)
 from quantum.repair import verify_and_repair
 
 
@@ -25,10 +27,11 @@ def qiskit_brickwork(params, n, layers):
     return circuit
 
 
-def test_correlators_match_the_aer_estimator():
+@pytest.mark.parametrize("body, count", [(2, 18), (3, 12)])  # every ZZ/XX/YY pair, triple
+def test_correlators_match_the_aer_estimator(body, count):
     n, layers = 4, 2
     params = np.random.default_rng(3).uniform(-np.pi, np.pi, size=(layers + 1, n, 2))
-    strings = pauli_strings(n, 18)  # every ZZ, XX and YY pair
+    strings = pauli_strings(n, count, body)
     ours = Correlators(n, strings)(brickwork_state(torch.tensor(params), n, layers)).numpy()
     circuit = qiskit_brickwork(params, n, layers)
     circuit = transpile(circuit, AerSimulator(method="statevector"), optimization_level=0)
@@ -40,9 +43,29 @@ def test_correlators_match_the_aer_estimator():
 
 def test_capacity_and_layout():
     assert qubits_for(3) == 2 and qubits_for(4) == 3 and qubits_for(570) == 20
-    assert pauli_strings(3, 9)[-1] == ("Y", 1, 2)
+    assert qubits_for(3420, body=3) == 20 and qubits_for(3421, body=3) == 21
+    assert pauli_strings(3, 9)[-1] == ("Y", (1, 2))
+    assert pauli_strings(4, 12, body=3)[4] == ("X", (0, 1, 2))
     with pytest.raises(ValueError, match="at most"):
         pauli_strings(3, 10)
+    assert choose_body(570, 20) == 2 and choose_body(571, 20) == 3
+
+
+def test_three_body_holds_a_gset_sized_problem_on_fourteen_qubits():
+    pce = PCE(max_qubits=20)
+    assert pce.qubits(800) == 13 and pce.qubits(1000) == 14
+    pce.check(3420)
+    with pytest.raises(ValueError, match="3420 with 3-body"):
+        pce.check(3421)
+
+
+def test_training_stops_at_the_deadline():
+    qubo = MIS.random(40, p=0.1, seed=0).to_qubo()
+    pce = PCE(steps=10_000, seed=0)
+    pce.run(qubo, deadline=time.perf_counter())  # torch's first call, no step
+    assert pce.last_steps == 0
+    pce.run(qubo, deadline=time.perf_counter() + 0.5)
+    assert 0 < pce.last_steps < 10_000
 
 
 def test_relaxed_loss_equals_the_energy_at_signs():

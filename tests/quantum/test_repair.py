@@ -50,3 +50,14 @@ def test_qap_repair_projects_to_a_permutation_and_search_does_not_worsen():
     assert out.repaired and sorted(out.solution.tolist()) == [0, 1, 2, 3]
     without = verify_and_repair(problem, np.ones(16, dtype=np.int8), local_search=False)
     assert out.objective <= without.objective
+
+
+def test_one_flip_descent_ends_in_a_one_flip_local_optimum():
+    from problems.bqp import MaxCut
+
+    problem = MaxCut.random(60, p=0.2, signed=True, seed=3)
+    out = verify_and_repair(problem, np.zeros(60, dtype=np.int8))
+    for k in range(60):
+        flipped = out.bits.copy()
+        flipped[k] ^= 1
+        assert problem.evaluate(flipped) <= out.objective + 1e-9

@@ -1,9 +1,12 @@
+import re
 import time
 
 import pytest
 
 from problems import MDKP, MIS, QAP
-from solvers import solve
+from quantum.qrao import QRAO
+from quantum.timing import OutOfTime
+from solvers import registry, solve
 
 SMALL = {"MIS": MIS.random(14, p=0.3, seed=5), "MDKP": MDKP.random(12, 2, seed=5),
          "QAP": QAP.random(4, seed=5)}
@@ -65,9 +68,50 @@ def test_same_seed_same_answer():
 
 
 def test_time_limit_is_honoured():
-    start = time.perf_counter()
-    solve(MIS.random(60, p=0.1, seed=1), "shrink-qaoa", seed=0, time_limit=4.0, max_qubits=12)
-    assert time.perf_counter() - start < 12.0
+    result = solve(MIS.random(60, p=0.1, seed=1), "shrink-qaoa", seed=0, time_limit=4.0,
+                   max_qubits=12)
+    assert result.time_s < 12.0
+
+
+@pytest.mark.parametrize("method", ["qrao", "pce", "shrink-qaoa"])
+def test_no_time_for_a_solve_gives_no_solution_and_says_why(method):
+    result = solve(SMALL["MIS"], method, seed=0, time_limit=1e-3, **FAST[method])
+    if result.solution is None:  # nothing could start within a millisecond
+        assert result.status == "no_solution" and "time limit" in result.info["stop"]
+    else:  # a solve that fitted (PCE decodes its random start without a step) is verified
+        assert result.feasible
+
+
+def test_qrao_starts_no_solve_it_cannot_finish():
+    qubo = SMALL["MIS"].to_qubo()
+    with pytest.raises(OutOfTime, match="time limit was spent"):
+        QRAO(maxiter=50, seed=0).run(qubo, deadline=time.perf_counter())
+    tiny = MIS(3, [[0, 1], [1, 2]]).to_qubo()  # one qubit: evaluations take milliseconds
+    planned = QRAO(maxiter=100_000, shots=32, seed=0)
+    planned.run(tiny, deadline=time.perf_counter() + 5.0)
+    assert planned.last_maxiter < 100_000  # COBYLA got the iterations that fit
+
+
+@pytest.mark.parametrize("method, options, words", [
+    ("shrink-qaoa", {}, "2,500 problem bits; the limit is 2,000"),
+    ("shrink-cvar-vqe", {"max_qubits": 30}, "30 qubits (the fast simulator); the limit is 26"),
+    ("qrao", {"max_qubits": 27}, "27 qubits (Aer's statevector); the limit is 26"),
+    ("pce", {"max_qubits": 21}, "21 qubits (the torch statevector); the limit is 20"),
+])
+def test_declared_limits_refuse_before_starting(method, options, words):
+    problem = QAP.random(50, seed=0) if not options else SMALL["MIS"]
+    assert registry.get(method).limit
+    with pytest.raises(registry.TooLarge, match=re.escape(words)):
+        solve(problem, method, **options)
+
+
+def test_pce_holds_a_gset_sized_graph_without_shrinking():
+    from problems.bqp import MaxCut
+
+    need = registry.get("pce").refusal(MaxCut.random(3420, p=0.001, seed=0))
+    assert need is None
+    assert "3,421 problem bits; the limit is 3,420" in registry.get("pce").refusal(
+        MaxCut.random(3421, p=0.001, seed=0))
 
 
 def test_bad_options_are_refused():
@@ -90,3 +134,16 @@ def test_maxcut_through_the_penalty_free_qubo():
     assert result.info["qubits"] == 5 and result.info["variables"] == 24
     shrunk = solve(problem, "shrink-qaoa", seed=0, max_qubits=6, maxiter=20)
     assert shrunk.feasible and shrunk.info["qubits"] == 6
+
+
+@pytest.mark.parametrize("problem", [SMALL["MIS"], SMALL["QAP"], MDKP.random(9, 2, seed=1)])
+def test_qrao_qubit_count_matches_the_library_encoding(problem):
+    from qiskit_optimization.algorithms.qrao import QuantumRandomAccessEncoding
+
+    from quantum.ising import to_quadratic_program
+    from quantum.qrao import qrao_qubits
+
+    qubo = problem.to_qubo()  # MDKP: with its slack bits, a QUBO all the same
+    encoding = QuantumRandomAccessEncoding(max_vars_per_qubit=3)
+    encoding.encode(to_quadratic_program(qubo))
+    assert qrao_qubits(qubo) == encoding.num_qubits
