@@ -32,8 +32,8 @@ SIZES = {  # per method, where the mid size is not what it can hold
     **{m: {"MIS": 60, "MDKP": 40, "QAP": 8, "MaxCut": 100}
        for m in ("shrink-qaoa", "shrink-cvar-vqe", "qrao", "pce")},
     "sa": {"TSP": 30},
-    "exact": {"TSP": 9, "QAP": 8, "MIS": 18, "MDKP": 18, "RobustKnapsack": 10, "BQP": 18,
-              "MaxCut": 18},
+    "exact": {"TSP": 9, "QAP": 8, "MIS": 18, "MDKP": 18, "RobustKnapsack": 10, "BQP": 16,
+              "MaxCut": 16},
 }
 
 CHILD = r"""
