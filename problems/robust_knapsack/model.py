@@ -210,7 +210,7 @@ class RobustKnapsack(SolutionViews):
                              f"more than Γ = {self.budget:g}")
         return np.clip(values, 0.0, 1.0)
 
-    def to_milp(self, scenarios=None, relaxed_bound: bool = False) -> MILP:
+    def to_milp(self, scenarios=None, relaxed_bound: bool = False, cuts=()) -> MILP:
         """The main problem over a finite scenario list (default: the nominal ``ξ = 0`` only),
         an upper bound on the robust optimum; see
         ``problems.robust_knapsack.formulations.scenario_milp``.
@@ -223,7 +223,8 @@ class RobustKnapsack(SolutionViews):
         """
         from problems.robust_knapsack import formulations
 
-        return formulations.scenario_milp(self, scenarios, relaxed_bound=relaxed_bound)
+        return formulations.scenario_milp(self, scenarios, relaxed_bound=relaxed_bound,
+                                          cuts=cuts)
 
     def to_qubo(self, penalty: float | None = None, encoding: str = "slack",
                 scenario=None) -> QUBO:
