@@ -60,7 +60,7 @@ def hull_cut(problem: RobustKnapsack, selected, xi) -> HullCut:
     >>> p = RobustKnapsack(profit=[8, 8], degradation=[6, 6], repair_weight=[1, 1],
     ...                    weight=[2, 2], outsourcing_cost=[10, 10], capacity=5, budget=1)
     >>> cut = hull_cut(p, [1, 1], [0.5, 0.5])
-    >>> cut.y_coef.tolist(), cut.r_coef.tolist(), cut.rhs, cut.exact
+    >>> cut.y_coef.tolist(), cut.r_coef.tolist(), round(cut.rhs, 6), cut.exact
     ([7.0, 7.0], [3.0, 3.0], 17.0, True)
     """
     x = np.asarray(selected)
