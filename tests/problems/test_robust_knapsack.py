@@ -515,15 +515,33 @@ def test_adversary_recovers_when_the_warm_started_lp_fails(monkeypatch, error):
     assert broken and broken[0].closed
 
 
-def test_the_n80_file_where_glop_failed_is_evaluated():
-    """RKP_UN_n80_…_dev0.2_d1: evaluating this selection (items by profit/weight until 80 %
-    of the capacity) ended in "adversary LP not solved to optimality" before."""
+def test_adversary_replays_the_n80_run_where_glop_failed():
+    """RKP_UN_n80_R1000_H100_h40_dev0.2_d1, the selection of items by profit/weight up to 80 %
+    of the capacity: with SCIP recourse the Kelley loop added the 164 decisions of
+    ``data/rkp_un_n80_glop_replay.txt`` (per selected item 0 outsourced, 1 produced,
+    2 repaired), and GLOP's warm-started re-solve after the 150th ended ABNORMAL, which
+    surfaced as "adversary LP not solved to optimality". Replayed, every round must give the
+    LP's optimum (checked against scipy's HiGHS)."""
     p = load(instance("RKP_UN_n80_R1000_H100_h40_dev0.2_d1"))
     x = np.zeros(p.size, dtype=int)
-    load_ = 0.0
+    used = 0.0
     for i in np.argsort(-(p.profit / p.weight), kind="stable"):
-        if load_ + p.weight[i] <= 0.8 * p.capacity:
-            x[i], load_ = 1, load_ + p.weight[i]
-    value, xi = p.worst_case(x)
-    assert value == pytest.approx(p.first_stage_value(x) + p.recourse_value(x, xi), abs=1e-6)
-    assert value <= p.first_stage_value(x) + p.recourse_value(x, np.zeros(p.size)) + 1e-6
+        if used + p.weight[i] <= 0.8 * p.capacity:
+            x[i], used = 1, used + p.weight[i]
+    items = np.flatnonzero(x)
+    replay = (Path(__file__).parent / "data" / "rkp_un_n80_glop_replay.txt").read_text().split()
+    assert len(replay) == 164 and {len(line) for line in replay} == {items.size}
+    adversary = worst_case_module.Adversary(p, items)
+    for step, line in enumerate(replay, start=1):
+        state = np.array([int(ch) for ch in line])
+        adversary.add_cut((state >= 1).astype(float), (state == 2).astype(float))
+        xi = adversary.solve()
+        if step in (149, 150, 151, len(replay)):
+            slopes = np.array(adversary.slopes)
+            result = linprog(np.append(np.zeros(items.size), 1.0),
+                             A_ub=np.vstack([np.hstack([-slopes, -np.ones((step, 1))]),
+                                             np.append(np.ones(items.size), 0.0)]),
+                             b_ub=np.append(-np.array(adversary.constants), p.budget),
+                             bounds=[(0, 1)] * items.size + [(0, None)], method="highs")
+            assert result.status == 0
+            assert adversary.model_value(xi) == pytest.approx(result.fun, rel=1e-9, abs=1e-6)
