@@ -83,8 +83,7 @@ def solve_ccg(problem, *, time_limit: float | None = None, seed: int = 0, solver
         ``solution`` the best ``x`` priced so far; ``status`` ``"optimal"`` when the gap
         closed; ``trace`` the lower bound over time; ``info`` with ``iterations``,
         ``scenarios``, ``hull_cuts``, ``lower_bound``, ``upper_bound``, ``gap``, the time spent
-        in the main
-        problem and in separation, and ``stopped`` when a limit ended the run.
+        in the main problem and in separation, and ``stopped`` when a limit ended the run.
 
     Examples
     --------
