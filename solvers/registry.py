@@ -105,7 +105,9 @@ for _spec in (
                limit="TSP: 10,000 cities (dense cost matrix); CP-SAT: 10^7 model terms",
                need="solvers.algorithms.ortools_baseline:ortools_need"),
     MethodSpec("ccg", "solvers.algorithms.ccg:solve_ccg", ("RobustKnapsack",),
-               "exact column-and-constraint generation with MathOpt (SCIP)", demo=True),
+               "exact column-and-constraint generation with lifted hull cuts, MathOpt (SCIP)",
+               demo=True, limit="100 items (a main MILP over n binaries and an exact worst "
+               "case per round)", need="solvers.algorithms.ccg:ccg_need"),
     MethodSpec("neur2ro", "solvers.algorithms.neur2ro:solve_neur2ro", ("RobustKnapsack",),
                "Neur2RO: CCG over a learned second-stage value network embedded as a MILP, "
                "final x priced exactly"),

@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from problems.robust_knapsack.model import RobustKnapsack
 
 
-def scenario_milp(problem: RobustKnapsack, scenarios=None, relaxed_bound: bool = False
-                  ) -> MILP:
+def scenario_milp(problem: RobustKnapsack, scenarios=None, relaxed_bound: bool = False,
+                  cuts=()) -> MILP:
     """The main problem over a finite scenario list (default: the nominal ``ξ = 0`` only).
 
     Maximise ``sum (p̄ - f) x + θ`` with, per scenario ``ξ^k``, a copy ``y^k, r^k`` of the
@@ -35,6 +35,8 @@ def scenario_milp(problem: RobustKnapsack, scenarios=None, relaxed_bound: bool =
     ``θ <= f y - Γ π - sum ρ``, ``π + ρ_i >= p̂_i (y_i - r_i)``, ``0 <= r <= y <= x``,
     ``c y + t r <= C``, ``π, ρ >= 0`` (continuous). By the minimax theorem it is
     ``min_ξ max_{P(x)}``, at least ``min_ξ Q(x, ξ)``: still an upper bound, over all of ``Ξ``.
+    ``cuts`` (``hull_cuts.HullCut``, valid for the recourse hull; they need the bound) tighten
+    ``P(x)`` towards ``conv K ∩ {y <= x}``, over which the bound is exact.
 
     Columns: ``x`` (n), ``theta``, then ``y^k`` and ``r^k`` (n each) per scenario, then
     (with the bound) ``ybound``, ``rbound``, ``rho`` (n each) and ``pi``; ``decode``
@@ -45,7 +47,7 @@ def scenario_milp(problem: RobustKnapsack, scenarios=None, relaxed_bound: bool =
     >>> scenario_milp(p, [[0, 0, 0, 0], [0.4, 0, 0, 0]]).num_variables
     21
     """
-    scenario_list = _scenario_list(problem, scenarios)
+    scenario_list = _scenario_list(problem, scenarios, allow_empty=relaxed_bound)
     n = problem.size
     p, f, damage = problem.profit, problem.outsourcing_cost, problem.degradation
     c, t = problem.weight, problem.repair_weight
@@ -95,6 +97,12 @@ def scenario_milp(problem: RobustKnapsack, scenarios=None, relaxed_bound: bool =
         add_row({theta: 1.0, **{y + i: -float(f[i]) for i in range(n)},
                  pi: float(problem.budget), **{rho + i: 1.0 for i in range(n)}}, 0.0,
                 "bound_value")
+        for k, cut in enumerate(cuts):
+            add_row({**{y + i: float(cut.y_coef[i]) for i in np.flatnonzero(cut.y_coef)},
+                     **{r + i: float(cut.r_coef[i]) for i in np.flatnonzero(cut.r_coef)}},
+                    cut.rhs, f"hull_cut{k}")
+    elif cuts:
+        raise ValueError("hull cuts tighten the relaxed bound: pass relaxed_bound=True")
     size = len(names)
     A = sp.lil_matrix((len(rows), size))
     for row, coefficients in enumerate(rows):
@@ -174,12 +182,14 @@ def scenario_qubo(problem: RobustKnapsack, penalty: float | None = None,
                          info={"encoding": encoding, "scenario": xi.tolist()})
 
 
-def _scenario_list(problem: RobustKnapsack, scenarios) -> list[np.ndarray]:
+def _scenario_list(problem: RobustKnapsack, scenarios, allow_empty: bool
+                   ) -> list[np.ndarray]:
     if scenarios is None:
         return [np.zeros(problem.size)]
     listed = list(scenarios)
-    if not listed:
-        raise ValueError("to_milp needs at least one scenario (or None for the nominal one)")
+    if not listed and not allow_empty:
+        raise ValueError("to_milp needs at least one scenario (or None for the nominal one), "
+                         "or relaxed_bound=True, which bounds θ by itself")
     checked = []
     for k, xi in enumerate(listed):
         try:

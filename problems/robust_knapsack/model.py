@@ -51,7 +51,7 @@ class RobustKnapsack(SolutionViews):
 
     >>> p = RobustKnapsack(profit=[8, 8], degradation=[6, 6], repair_weight=[1, 1],
     ...                    weight=[2, 2], outsourcing_cost=[10, 10], capacity=5, budget=1)
-    >>> p.evaluate([1, 0]), p.evaluate([1, 1])
+    >>> p.evaluate([1, 0]), round(p.evaluate([1, 1]), 9)
     (8.0, 13.0)
     """
 
@@ -171,7 +171,7 @@ class RobustKnapsack(SolutionViews):
         >>> p = RobustKnapsack(profit=[8, 8], degradation=[6, 6], repair_weight=[1, 1],
         ...                    weight=[2, 2], outsourcing_cost=[10, 10], capacity=5, budget=1)
         >>> value, xi = p.worst_case([1, 1])
-        >>> value, np.round(xi, 9).tolist()
+        >>> round(value, 9), np.round(xi, 9).tolist()
         (13.0, [0.5, 0.5])
         """
         from problems.robust_knapsack import worst_case
@@ -210,10 +210,10 @@ class RobustKnapsack(SolutionViews):
                              f"more than Γ = {self.budget:g}")
         return np.clip(values, 0.0, 1.0)
 
-    def to_milp(self, scenarios=None, relaxed_bound: bool = False) -> MILP:
+    def to_milp(self, scenarios=None, relaxed_bound: bool = False, cuts=()) -> MILP:
         """The main problem over a finite scenario list (default: the nominal ``ξ = 0`` only),
-        an upper bound on the robust optimum; see
-        ``problems.robust_knapsack.formulations.scenario_milp``.
+        an upper bound on the robust optimum, optionally with the relaxed robust counterpart
+        and its hull cuts; see ``problems.robust_knapsack.formulations.scenario_milp``.
 
         >>> p = RobustKnapsack.random(4, seed=0)
         >>> p.to_milp([[0, 0, 0, 0], [0.4, 0, 0, 0]]).num_variables
@@ -223,7 +223,8 @@ class RobustKnapsack(SolutionViews):
         """
         from problems.robust_knapsack import formulations
 
-        return formulations.scenario_milp(self, scenarios, relaxed_bound=relaxed_bound)
+        return formulations.scenario_milp(self, scenarios, relaxed_bound=relaxed_bound,
+                                          cuts=cuts)
 
     def to_qubo(self, penalty: float | None = None, encoding: str = "slack",
                 scenario=None) -> QUBO:

@@ -3,7 +3,9 @@
 Kelley's cutting planes over ξ, exact because the recourse set is finite: ``min_ξ Q(x, ξ)`` is
 the LP ``min z s.t. z >= g_j(ξ)`` over every recourse decision ``j = (y, r)`` feasible for
 ``x``, ``g_j(ξ) = sum f y - sum p̂ ξ (y - r)``. ``Recourse`` solves ``Q(x, ξ)`` for one ``ξ``
-(MathOpt, SCIP, zero gap); ``Adversary`` the LP over the decisions found so far (MathOpt, GLOP).
+(by dynamic programming over integer loads where the data allow, ``knapsack``; else MathOpt,
+SCIP, zero gap); ``Adversary`` the LP over the decisions found so far (MathOpt, GLOP, warm
+started from the previous round; a fresh GLOP and then HiGHS solve when that fails).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from problems.checks import binary_vector
+from problems.robust_knapsack import knapsack
 
 if TYPE_CHECKING:
     from problems.robust_knapsack.model import RobustKnapsack
@@ -37,13 +40,25 @@ def _remaining(deadline: float | None) -> timedelta | None:
 
 
 class Recourse:
-    """``Q(x, ξ)`` for one fixed ``x``: a MathOpt model over the selected items, re-solved by
-    SCIP for each ξ (only the objective changes)."""
+    """``Q(x, ξ)`` for one fixed ``x``: ``knapsack.best_decision`` where it ``fits`` (integer
+    data, small capacity), else a MathOpt model over the selected items re-solved by SCIP for
+    each ξ (only the objective changes); ``engine`` "dp" or "scip" forces one."""
 
-    def __init__(self, problem: RobustKnapsack, items: np.ndarray):
+    def __init__(self, problem: RobustKnapsack, items: np.ndarray, engine: str = "auto"):
         from ortools.math_opt.python import mathopt  # loaded on first use: 0.6 s
 
+        if engine not in ("auto", "dp", "scip"):
+            raise ValueError(f"Recourse: engine must be 'auto', 'dp' or 'scip', got {engine!r}")
         self.problem, self.items = problem, items
+        dp_fits = knapsack.fits(problem, items.size)
+        if engine == "dp" and not dp_fits:
+            raise ValueError("Recourse: the DP needs integer weights and capacity and at most "
+                             f"{knapsack.MAX_CELLS:,} cells")
+        self.dp = dp_fits and engine != "scip"
+        if self.dp:
+            weight, repair_weight, self.capacity = knapsack.integer_data(problem)
+            self.weight, self.repair_weight = weight[items], repair_weight[items]
+            return
         model = mathopt.Model(name="recourse")
         self.keep = [model.add_binary_variable(name=f"y{i}") for i in items]
         self.repair = [model.add_binary_variable(name=f"r{i}") for i in items]
@@ -63,11 +78,16 @@ class Recourse:
         """``(Q(x, ξ), y, r)`` over the selected items, value recomputed from the rounded y, r."""
         from ortools.math_opt.python import mathopt
 
-        if self.solver is None:
-            return 0.0, np.zeros(0), np.zeros(0)
         p, items = self.problem, self.items
+        if items.size == 0:
+            return 0.0, np.zeros(0), np.zeros(0)
         damage = p.degradation[items] * xi[items]
         produce = p.outsourcing_cost[items] - damage
+        if self.dp:
+            _remaining(deadline)
+            keep, repair = knapsack.best_decision(self.weight, self.repair_weight,
+                                                  self.capacity, produce, damage)
+            return float(produce @ keep + damage @ repair), keep, repair
         for k in range(items.size):
             self.model.objective.set_linear_coefficient(self.keep[k], float(produce[k]))
             self.model.objective.set_linear_coefficient(self.repair[k], float(damage[k]))
@@ -123,14 +143,38 @@ class Adversary:
                                        for k in np.flatnonzero(slope)) >= constant)
 
     def solve(self, deadline: float | None = None) -> np.ndarray:
-        """The LP's minimiser, projected exactly into Ξ, as a full-length scenario."""
+        """The LP's minimiser, projected exactly into Ξ, as a full-length scenario.
+
+        The LP is always feasible (ξ = 0) and bounded (z >= 0), yet GLOP's warm-started
+        re-solve can fail after many rounds (on RKP_UN_n80_R1000_H100_h40_dev0.2_d1 it
+        ended ABNORMAL after 150 cuts, an INFEASIBLE_OR_UNBOUNDED was also seen); the LP
+        is then solved afresh by GLOP, and by HiGHS if GLOP fails again.
+        """
         from ortools.math_opt.python import mathopt
 
-        result = self.solver.solve(params=mathopt.SolveParameters(time_limit=_remaining(deadline)))
-        if result.termination.reason != mathopt.TerminationReason.OPTIMAL:
+        attempts = (lambda params: self.solver.solve(params=params),
+                    lambda params: mathopt.solve(self.model, mathopt.SolverType.GLOP,
+                                                 params=params),
+                    lambda params: mathopt.solve(self.model, mathopt.SolverType.HIGHS,
+                                                 params=params))
+        failures = []
+        for attempt in attempts:
+            params = mathopt.SolveParameters(time_limit=_remaining(deadline))
+            try:
+                result = attempt(params)
+            except Exception as error:  # noqa: BLE001 - MathOpt's own error mapping can
+                failures.append(f"{type(error).__name__}: {error}")  # raise AttributeError
+                continue
+            if result.termination.reason == mathopt.TerminationReason.OPTIMAL:
+                break
             if result.termination.limit == mathopt.Limit.TIME:
                 raise TimeoutError("time limit reached while solving the adversary's LP")
-            raise RuntimeError(f"adversary LP not solved to optimality: {result.termination}")
+            failures.append(str(result.termination))
+        else:
+            raise RuntimeError("adversary LP not solved to optimality: " + "; ".join(failures))
+        if failures:  # start the warm-started solver afresh for the next rounds
+            self.solver.close()
+            self.solver = mathopt.IncrementalSolver(self.model, mathopt.SolverType.GLOP)
         values = np.clip([result.variable_values(v) for v in self.xi], 0.0, 1.0)
         if values.sum() > self.problem.budget:
             values *= self.problem.budget / values.sum()

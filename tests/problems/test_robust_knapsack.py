@@ -1,3 +1,4 @@
+import dataclasses
 import itertools
 import math
 from pathlib import Path
@@ -8,7 +9,10 @@ from scipy.optimize import LinearConstraint, linprog, milp
 
 from problems import RobustKnapsack, load
 from problems.errors import InfeasibleSolution, ProblemFormatError
-from problems.robust_knapsack import best_known_value, count, read, sniff
+from problems.robust_knapsack import best_known_value, count, knapsack, read, sniff
+from problems.robust_knapsack import worst_case as worst_case_module
+from problems.robust_knapsack.hull_cuts import hull_cut
+from problems.robust_knapsack.worst_case import Recourse
 from tests.conftest import ABSENT, benchmark_root
 
 FOLDER = benchmark_root() / "robust-knapsack"
@@ -345,6 +349,9 @@ def test_to_milp_rejects_bad_scenario_lists():
         p.to_milp([[0, 0, 0], [1, 1, 0]])
     with pytest.raises(ValueError, match="at least one scenario"):
         p.to_milp([])
+    cut = hull_cut(p, [1, 0, 0], [0.3, 0, 0])
+    with pytest.raises(ValueError, match="relaxed_bound=True"):
+        p.to_milp(None, cuts=[cut])
 
 
 @pytest.mark.parametrize("scenario", [None, [0.0, 1.0, 0.0]])
@@ -388,3 +395,153 @@ def test_qubo_rejects_fractional_weights_and_bad_options():
         q.to_qubo(penalty=-1)
     with pytest.raises(ValueError, match="more than Γ"):
         q.to_qubo(scenario=[1, 1])
+
+
+# ------------------------------------------------------------------ DP recourse and hull cuts
+def fractional(problem: RobustKnapsack) -> RobustKnapsack:
+    """The same items with weights and capacity off the integers (the DP no longer exact)."""
+    return RobustKnapsack(profit=problem.profit, degradation=problem.degradation,
+                          repair_weight=problem.repair_weight + 0.25,
+                          weight=problem.weight + 0.5, outsourcing_cost=problem.outsourcing_cost,
+                          capacity=problem.capacity + 0.75, budget=problem.budget)
+
+
+def random_scenario(rng, problem: RobustKnapsack) -> np.ndarray:
+    xi = rng.random(problem.size)
+    return xi * min(1.0, problem.budget / xi.sum())
+
+
+@pytest.mark.parametrize("correlation,seed", [("UN", 0), ("WC", 1), ("ASC", 2), ("SC", 3)])
+def test_dp_recourse_equals_scip_and_enumeration(correlation, seed):
+    rng = np.random.default_rng(seed)
+    small = RobustKnapsack.random(6, correlation, h=50, delta=1.0, budget_factor=0.3, seed=seed)
+    large = RobustKnapsack.random(30, correlation, h=40, delta=1.0, budget_factor=0.2, seed=seed)
+    for p in (small, large):
+        x = np.ones(p.size, dtype=int)
+        x[rng.random(p.size) < 0.3] = 0
+        items = np.flatnonzero(x)
+        dp, scip = Recourse(p, items, engine="dp"), Recourse(p, items, engine="scip")
+        assert dp.dp and not scip.dp
+        for _ in range(4):
+            xi = random_scenario(rng, p)
+            value, keep, repair = dp.solve(xi)
+            assert value == pytest.approx(scip.solve(xi)[0], abs=1e-6)
+            if p is small:
+                assert value == pytest.approx(brute_recourse(p, x, xi), abs=1e-6)
+            assert np.all(repair <= keep)
+            assert p.weight[items] @ keep + p.repair_weight[items] @ repair <= p.capacity
+
+
+def test_recourse_uses_scip_where_the_dp_is_not_exact():
+    p = fractional(RobustKnapsack.random(6, "UN", seed=0))
+    assert not knapsack.is_integral(p) and not Recourse(p, np.arange(6)).dp
+    with pytest.raises(ValueError, match="integer weights"):
+        Recourse(p, np.arange(6), engine="dp")
+    with pytest.raises(ValueError, match="engine"):
+        Recourse(p, np.arange(6), engine="cplex")
+    x = np.ones(6, dtype=int)
+    assert p.evaluate(x) == pytest.approx(brute_value(p, x), abs=1e-6)
+
+
+@pytest.mark.parametrize("integral", [True, False])
+def test_hull_cut_is_valid_for_every_decision_and_exact_at_its_selection(integral):
+    rng = np.random.default_rng(5)
+    p = RobustKnapsack.random(6, "ASC", h=50, delta=1.0, budget_factor=0.34, seed=4)
+    p = p if integral else fractional(p)
+    everything = recourse_decisions(p, np.ones(6, dtype=int))
+    for _ in range(6):
+        x = (rng.random(6) < 0.6).astype(int)
+        value, xi = p.worst_case(x)
+        cut = hull_cut(p, x, xi)
+        assert cut.exact == integral
+        assert max(cut.y_coef @ y + cut.r_coef @ r for y, r in everything) <= cut.rhs
+        best_on_x = max(cut.y_coef @ y + cut.r_coef @ r for y, r in recourse_decisions(p, x))
+        if integral:  # tight at x: the cut's bound there is x's worst case
+            assert best_on_x == pytest.approx(cut.rhs, rel=1e-8, abs=1e-6)
+            assert p.first_stage_value(x) + cut.rhs == pytest.approx(value, rel=1e-8, abs=1e-6)
+
+
+def test_relaxed_bound_with_the_hull_cut_of_x_equals_the_value_of_x():
+    rng = np.random.default_rng(2)
+    p = RobustKnapsack.random(7, "SC", h=50, delta=1.0, budget_factor=0.3, seed=6)
+    for _ in range(4):
+        x = (rng.random(7) < 0.6).astype(int)
+        compiled = p.to_milp([], relaxed_bound=True, cuts=[hull_cut(p, x, p.worst_case(x)[1])])
+        lower, upper = compiled.lower.copy(), compiled.upper.copy()
+        lower[:7] = upper[:7] = x
+        pinned = dataclasses.replace(compiled, lower=lower, upper=upper)
+        bound, _ = solve_scipy(pinned)
+        loose, _ = solve_scipy(dataclasses.replace(
+            pinned, A=pinned.A[:-1], row_lower=pinned.row_lower[:-1],
+            row_upper=pinned.row_upper[:-1], row_names=pinned.row_names[:-1]))
+        assert bound == pytest.approx(brute_value(p, x), abs=1e-5)
+        assert loose >= bound - 1e-6
+
+
+class FailingSolver:
+    """A warm-started GLOP that breaks down, as it did after 150 cuts on an n = 80 file."""
+
+    def __init__(self, error: bool):
+        self.error, self.closed = error, False
+
+    def solve(self, params=None):
+        if self.error:  # what MathOpt's own error mapping raised there
+            raise AttributeError("'StatusNotOk' object has no attribute 'canonical_code'")
+        from ortools.math_opt.python import mathopt
+
+        return mathopt.SolveResult(termination=mathopt.Termination(
+            reason=mathopt.TerminationReason.INFEASIBLE_OR_UNBOUNDED))
+
+    def close(self):
+        self.closed = True
+
+
+@pytest.mark.parametrize("error", [True, False])
+def test_adversary_recovers_when_the_warm_started_lp_fails(monkeypatch, error):
+    p = RobustKnapsack.random(12, "UN", h=40, delta=1.0, budget_factor=0.2, seed=3)
+    x = np.ones(12, dtype=int)
+    expected = p.worst_case(x)[0]
+    broken = []
+    real = worst_case_module.Adversary
+
+    def adversary(problem, items):
+        made = real(problem, items)
+        made.solver = FailingSolver(error)
+        broken.append(made.solver)
+        return made
+
+    monkeypatch.setattr(worst_case_module, "Adversary", adversary)
+    assert worst_case_module.worst_case(p, x)[0] == pytest.approx(expected, abs=1e-6)
+    assert broken and broken[0].closed
+
+
+def test_adversary_replays_the_n80_run_where_glop_failed():
+    """RKP_UN_n80_R1000_H100_h40_dev0.2_d1, the selection of items by profit/weight up to 80 %
+    of the capacity: with SCIP recourse the Kelley loop added the 164 decisions of
+    ``data/rkp_un_n80_glop_replay.txt`` (per selected item 0 outsourced, 1 produced,
+    2 repaired), and GLOP's warm-started re-solve after the 150th ended ABNORMAL, which
+    surfaced as "adversary LP not solved to optimality". Replayed, every round must give the
+    LP's optimum (checked against scipy's HiGHS)."""
+    p = load(instance("RKP_UN_n80_R1000_H100_h40_dev0.2_d1"))
+    x = np.zeros(p.size, dtype=int)
+    used = 0.0
+    for i in np.argsort(-(p.profit / p.weight), kind="stable"):
+        if used + p.weight[i] <= 0.8 * p.capacity:
+            x[i], used = 1, used + p.weight[i]
+    items = np.flatnonzero(x)
+    replay = (Path(__file__).parent / "data" / "rkp_un_n80_glop_replay.txt").read_text().split()
+    assert len(replay) == 164 and {len(line) for line in replay} == {items.size}
+    adversary = worst_case_module.Adversary(p, items)
+    for step, line in enumerate(replay, start=1):
+        state = np.array([int(ch) for ch in line])
+        adversary.add_cut((state >= 1).astype(float), (state == 2).astype(float))
+        xi = adversary.solve()
+        if step in (149, 150, 151, len(replay)):
+            slopes = np.array(adversary.slopes)
+            result = linprog(np.append(np.zeros(items.size), 1.0),
+                             A_ub=np.vstack([np.hstack([-slopes, -np.ones((step, 1))]),
+                                             np.append(np.ones(items.size), 0.0)]),
+                             b_ub=np.append(-np.array(adversary.constants), p.budget),
+                             bounds=[(0, 1)] * items.size + [(0, None)], method="highs")
+            assert result.status == 0
+            assert adversary.model_value(xi) == pytest.approx(result.fun, rel=1e-9, abs=1e-6)

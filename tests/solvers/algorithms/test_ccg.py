@@ -5,8 +5,9 @@ import pytest
 
 from problems import RobustKnapsack, load
 from solvers import solve
-from solvers.algorithms.ccg import solve_ccg
-from tests.problems.test_robust_knapsack import all_selections, brute_value, instance
+from solvers.algorithms.ccg import MAX_ITEMS, ccg_need, solve_ccg
+from solvers.registry import TooLarge
+from tests.problems.test_robust_knapsack import all_selections, brute_value, fractional, instance
 
 # Proved optima of branch-and-price (ResultsForBranchAndPrice.csv, "Solved to optimality" = 1)
 # that column-and-constraint generation closes within seconds.
@@ -15,15 +16,29 @@ BRANCH_AND_PRICE = [
     ("RKP_UN_n20_R1000_H100_h80_dev0.15_d0.1", 10213.5),
     ("RKP_SC_n20_R1000_H100_h40_dev0.1_d1", 4785.19),
     ("RKP_WC_n20_R1000_H100_h40_dev0.1_d1", 4026.27),
+    # left open in 60 s by CCG with scenario copies, closed by the hull cuts
+    ("RKP_SC_n20_R1000_H100_h40_dev0.15_d0.1", 4376.31),
 ]
 
 
-@pytest.mark.parametrize("correlation,seed", [("UN", 0), ("WC", 1), ("ASC", 2), ("SC", 3)])
-def test_ccg_optimum_equals_enumeration_of_every_selection(correlation, seed):
+@pytest.mark.parametrize("correlation,seed,hull_cuts,integral", [
+    ("UN", 0, True, True), ("WC", 1, True, True), ("ASC", 2, True, True), ("SC", 3, True, True),
+    ("ASC", 2, False, True), ("SC", 3, False, True), ("UN", 0, True, False),
+    ("ASC", 2, True, False),
+])
+def test_ccg_optimum_equals_enumeration_of_every_selection(correlation, seed, hull_cuts,
+                                                           integral):
+    """With and without hull cuts, and with data off the integers (cuts valid but not exact
+    at their selection, so scenario copies are added as well)."""
     p = RobustKnapsack.random(7, correlation, h=50, delta=1.0, budget_factor=0.3, seed=seed)
+    p = p if integral else fractional(p)
     expected = max(brute_value(p, x) for x in all_selections(p.size))
-    answer = solve_ccg(p, time_limit=60)
+    answer = solve_ccg(p, time_limit=60, hull_cuts=hull_cuts)
     assert answer.status == "optimal"
+    if not hull_cuts:
+        assert answer.info["hull_cuts"] == 0
+    elif integral:
+        assert answer.info["scenarios"] == 0
     assert answer.info["lower_bound"] == pytest.approx(expected, abs=1e-6)
     assert answer.info["upper_bound"] >= answer.info["lower_bound"] - 1e-6
     assert brute_value(p, answer.solution) == pytest.approx(expected, abs=1e-6)
@@ -37,7 +52,8 @@ def test_solve_verifies_the_ccg_answer_with_the_problem_code():
     assert result.objective == pytest.approx(result.info["lower_bound"])
     values = [v for _, v in result.trace]
     assert values == sorted(values) and values[0] == 0.0
-    assert result.info["iterations"] >= 1 and result.info["scenarios"] >= 1
+    assert result.info["iterations"] >= 1
+    assert result.info["hull_cuts"] + result.info["scenarios"] >= 1
 
 
 def test_ortools_baseline_is_ccg():
@@ -102,3 +118,12 @@ def test_empty_knapsack_is_optimal_when_nothing_fits():
     answer = solve_ccg(p, time_limit=10)
     assert answer.status == "optimal" and np.array_equal(answer.solution, [0, 0])
     assert answer.info["lower_bound"] == 0.0
+
+
+def test_need_counts_items_and_solve_refuses_beyond_the_limit():
+    small = RobustKnapsack.random(MAX_ITEMS, seed=0)
+    assert ccg_need(small).fits and ccg_need(small).amount == MAX_ITEMS
+    big = RobustKnapsack.random(MAX_ITEMS + 1, seed=0)
+    assert not ccg_need(big).fits
+    with pytest.raises(TooLarge, match=f"needs {MAX_ITEMS + 1} items; the limit is {MAX_ITEMS}"):
+        solve(big, "ccg", time_limit=5)
