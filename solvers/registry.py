@@ -102,7 +102,8 @@ for _spec in (
     MethodSpec("ortools", "solvers.algorithms.ortools_baseline:solve_ortools", PROBLEM_TYPES,
                "OR-Tools: routing + guided local search (TSP), CP-SAT (MDKP, MIS, QAP, BQP, "
                "MaxCut), column-and-constraint generation (RobustKnapsack)", demo=True,
-               limit="TSP: 10,000 cities (dense cost matrix); CP-SAT: 10^7 model terms",
+               limit="TSP: 10,000 cities (dense cost matrix); CP-SAT: 10^7 model terms; "
+                     "RobustKnapsack: as ccg",
                need="solvers.algorithms.ortools_baseline:ortools_need"),
     MethodSpec("ccg", "solvers.algorithms.ccg:solve_ccg", ("RobustKnapsack",),
                "exact column-and-constraint generation with lifted hull cuts, MathOpt (SCIP)",

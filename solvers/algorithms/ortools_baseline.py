@@ -73,6 +73,8 @@ def ortools_need(problem, **options) -> Need:
         terms = 2 * problem.size ** 2
     elif kind in ("BQP", "MaxCut"):  # a boolean per variable and per product, 3 rows each
         terms = problem.size ** 2
-    else:  # RobustKnapsack: column-and-constraint generation adds scenarios of n items
-        terms = 4 * problem.size
+    else:  # RobustKnapsack: the baseline is the exact CCG, with its own limit
+        from solvers.algorithms.ccg import ccg_need
+
+        return ccg_need(problem, **options)
     return Need(terms, MODEL_MAX_TERMS, "model terms (variables and coefficients)", what)
