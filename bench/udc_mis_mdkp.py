@@ -3,6 +3,7 @@
     .venv/bin/python bench/udc_mis_mdkp.py [--er 16] [--er-first 0] [--mis-time 30]
         [--dimacs all|NAME,...] [--ba 1000,5000,10000] [--mknap 1,...,9] [--per-file 30] [--first 0] [--mdkp-time 10]
         [--no-mis] [--no-mdkp] [--paired-seeds 0,1,2 --paired-time 5] [--score-study 8]
+        [--one-round]
 
 Every method runs in this process on one thread (``torch.set_num_threads(1)``, CP-SAT
 ``num_workers=1``), with the same time limit per instance, seed 0. Columns:
@@ -37,6 +38,10 @@ from the rest (AUC against the nodes that some of 4 long plain local-search runs
 of the best size select), the greedy decoding's size, and the iterated local search after
 2,000 / 10,000 / 30,000 steps from the same minimum-degree greedy start with uniform
 insertion (``bias=0``) or insertion biased (``BIAS``) by each score order, two seeds each.
+
+``--one-round`` runs UDC with the local search switched off (``rounds=1, ils_steps=0,
+final_steps=0``: the greedy decoding by the scores, then one pass of dividing and conquering
+with CP-SAT or the policy on the parts) on the ER graphs with each kind of scores.
 """
 
 from __future__ import annotations
@@ -252,6 +257,26 @@ def score_study(count: int) -> list[str]:
     return lines
 
 
+def one_round(graphs: list[MIS]) -> list[str]:
+    modes = ("gnn", "random", "degree")
+    sizes = {m: [] for m in modes}
+    for graph in graphs:
+        for m in modes:
+            result = solve(graph, "udc", rounds=1, seed=0, scores=m, ils_steps=0,
+                           final_steps=0)
+            graph.check(result.solution)
+            sizes[m].append(result.objective)
+        print(graph.name, {m: v[-1] for m, v in sizes.items()}, flush=True)
+    lines = [f"### UDC without local search ({len(graphs)} ER-700-800 graphs, one round)", "",
+             "| scores | mean size | per graph |", "|---|---|---|"]
+    lines += [f"| {m} | {np.mean(v):.3f} | {' '.join(f'{x:g}' for x in v)} |"
+              for m, v in sizes.items()]
+    lines.append("")
+    for other in ("random", "degree"):
+        lines += [f"gnn vs {other}: " + paired(sizes["gnn"], sizes[other]), ""]
+    return lines
+
+
 def _ils(indptr, indices, start, weights, budgets, seeds=(0, 1), keep=False):
     """Best sizes after each of ``budgets`` steps, a row per seed (or the best set)."""
     rows = []
@@ -285,6 +310,7 @@ def main(argv=None) -> None:
     parser.add_argument("--paired-time", type=float, default=5.0)
     parser.add_argument("--no-tables", action="store_true", help="the paired study alone")
     parser.add_argument("--score-study", type=int, default=0, help="development graphs")
+    parser.add_argument("--one-round", action="store_true", help="UDC without local search")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     out = []
@@ -293,6 +319,8 @@ def main(argv=None) -> None:
         graphs = er_graphs(args.er, args.er_first)
         if args.score_study:
             out += score_study(args.score_study)
+        if args.one_round:
+            out += one_round(graphs)
         if args.paired_seeds:
             seeds = [int(s) for s in args.paired_seeds.split(",")]
             out += paired_study(graphs, seeds, args.paired_time)
