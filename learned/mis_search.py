@@ -203,14 +203,34 @@ def local_search(indptr, indices, sol, tight):
 
 
 @numba.njit(cache=True)
-def iterated_local_search(indptr, indices, sol, tight, best, iterations: int, state):
+def draw_node(state, cumulative, n: int) -> int:
+    """A node drawn uniformly (empty ``cumulative``) or by the weights whose running sum
+    ``cumulative`` holds (binary search)."""
+    if len(cumulative) == 0:
+        return np.int64(_below(state, n))
+    target = _uniform(state) * cumulative[n - 1]
+    lo, hi = 0, n - 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if cumulative[mid] <= target:
+            lo = mid + 1
+        else:
+            hi = mid
+    return np.int64(lo)
+
+
+@numba.njit(cache=True)
+def iterated_local_search(indptr, indices, sol, tight, best, iterations: int, state,
+                          cumulative):
     """ARW's iterated local search (Andrade, Resende, Werneck 2012) for ``iterations`` steps.
 
     Each step force-inserts one random unselected node (rarely a few), removing its selected
     neighbours, refills free nodes and runs (1,2)-swaps around the change. A worse result is
     kept with probability ``1 / (1 + d·d*)`` (d: loss against the current solution, d*:
     against the best), otherwise undone. ``sol``/``tight`` hold the current solution,
-    ``best`` the best one (updated in place). Returns the size of ``best``.
+    ``best`` the best one (updated in place). ``cumulative`` (running sum of one weight
+    per node; empty: uniform) draws the inserted node by weight. Returns the size of
+    ``best``.
     """
     n = len(indptr) - 1
     queue = np.empty(n, dtype=np.int64)
@@ -233,10 +253,10 @@ def iterated_local_search(indptr, indices, sol, tight, best, iterations: int, st
             strength += 1
         qlen = 0
         for _ in range(strength):
-            v = _below(state, n)
+            v = draw_node(state, cumulative, n)
             tries = 0
             while sol[v] and tries < 16:
-                v = _below(state, n)
+                v = draw_node(state, cumulative, n)
                 tries += 1
             if sol[v]:
                 continue

@@ -66,7 +66,8 @@ def resolve(problem):
 def solve_udc_mis(problem, *, time_limit: float | None = None, seed: int = 0,
                   rounds: int | None = None, scores: str = "gnn", conquer: bool = True,
                   part_size: int = 200, exact_max: int = 120, ils_steps: int | None = None,
-                  final_steps: int | None = None, threads: int | None = 1) -> Answer:
+                  final_steps: int | None = None, bias: float = udc_mis.BIAS,
+                  threads: int | None = 1) -> Answer:
     """UDC on a maximum independent set; see ``learned.udc_mis.udc_mis`` for the options.
 
     ``time_limit`` ``None``: ``max(2, 0.01·n)`` seconds unless ``rounds`` is given; with
@@ -84,7 +85,7 @@ def solve_udc_mis(problem, *, time_limit: float | None = None, seed: int = 0,
     solution, trace, info = udc_mis.udc_mis(
         problem.n, problem.edges, time_limit=time_limit, seed=seed, rounds=rounds,
         scores=scores, conquer=bool(conquer), part_size=part_size, exact_max=exact_max,
-        ils_steps=ils_steps, final_steps=final_steps, threads=threads)
+        ils_steps=ils_steps, final_steps=final_steps, bias=bias, threads=threads)
     return Answer(solution=solution, status="feasible", trace=trace, info=info)
 
 

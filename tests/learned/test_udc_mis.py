@@ -43,14 +43,24 @@ def test_parts_are_disjoint_and_hold_every_selected_node(graph):
         assert (part[neighbours[sol[neighbours] == 1]] == part[v]).all()
 
 
-def test_iterated_local_search_stays_independent_and_never_loses_the_best():
+def test_weighted_insertion_draws_heavy_nodes_more_often():
+    state = mis_search.rng_state(3)
+    cumulative = np.cumsum([1.0, 0.0, 3.0])  # node 1 has no weight: never drawn
+    draws = np.bincount([mis_search.draw_node(state, cumulative, 3) for _ in range(4000)],
+                        minlength=3)
+    assert draws[1] == 0 and 2.5 < draws[2] / draws[0] < 3.5
+
+
+@pytest.mark.parametrize("bias", [0.0, 3.0])
+def test_iterated_local_search_stays_independent_and_never_loses_the_best(bias):
     graph = MIS.random(300, p=0.05, seed=4)
     indptr, indices = mis_search.csr(graph.n, graph.edges)
     sol = mis_search.greedy(indptr, indices, np.arange(graph.n))
     tight = mis_search.tightness(indptr, indices, sol)
     best, start = sol.copy(), int(sol.sum())
+    weights = udc_mis.perturbation_weights(np.random.default_rng(0).random(graph.n), bias)
     size = mis_search.iterated_local_search(indptr, indices, sol, tight, best, 2000,
-                                            mis_search.rng_state(1))
+                                            mis_search.rng_state(1), weights)
     graph.check(sol)
     graph.check(best)
     assert size == best.sum() > start
@@ -103,6 +113,7 @@ def test_udc_with_the_checkpoint_beats_udc_with_random_scores_at_one_round():
 @pytest.mark.parametrize("options,message", [
     ({"rounds": -1}, "rounds"), ({"part_size": 1}, "part_size"), ({"scores": "magic"}, "scores"),
     ({"ils_steps": 1.5}, "ils_steps"), ({"rounds": None}, "time_limit"),
+    ({"bias": -1.0}, "bias"), ({"bias": float("inf")}, "bias"),
 ])
 def test_bad_options_are_named(options, message):
     with pytest.raises(ValueError, match=message):
