@@ -176,8 +176,10 @@ for _spec in (
                limit="2,000,000 cities; 5,000 without coordinates (dense matrix)",
                need="solvers.algorithms.mcts:mcts_need"),
     MethodSpec("tabu", "solvers.algorithms.tabu:solve_tabu", QUADRATIC_TYPES,
-               "one-flip tabu search with an elite pool (numba); constrained BQPs on their "
-               "penalty QUBO"),
+               "breakout local search: one-flip descent, tabu-directed and random "
+               "perturbation of adaptive size (numba); constrained BQPs on their penalty QUBO",
+               limit="25,000,000 QUBO matrix entries (n + 2 products sparse; (n + slack)² "
+               "dense with constraints)", need="solvers.algorithms.tabu:tabu_need"),
 ):
     register(_spec)
 
