@@ -364,38 +364,47 @@ def _bqp(problem) -> dict:
     initial = np.where(equality, 0.0, np.minimum(scale, bound))
     diagonal = np.diag(F)
 
-    def gains(x):
-        """Change of the min-form objective when each bit flips."""
-        return (1 - 2 * x) * (diagonal + 2.0 * (F @ x - diagonal * x))
-
     def violation(lhs):
         """Total violation of each column of row values ``lhs`` (m x k)."""
         over = lhs - b[:, None]
         return np.where(equality[:, None], np.abs(over), np.maximum(over, 0.0)).sum(axis=0)
 
-    def violations_after_flips(x):
-        """(violation now, violation after flipping each bit)."""
-        lhs = (A @ x)[:, None]
-        return violation(lhs)[0], violation(lhs + A * (1 - 2 * x)[None, :])
-
     def repair(x):
+        # F @ x and A @ x are updated per flip (O(n + m) a move, not O(n^2)): a 2,000-variable
+        # MaxCut repaired a sample in 1.5 s when both were recomputed every move.
         x = x.astype(float)
+        field, lhs = F @ x, A @ x
+
+        def flip(i):
+            step = 1.0 - 2.0 * x[i]
+            x[i] += step
+            field[:] += step * F[:, i]
+            lhs[:] += step * A[:, i]
+
+        def gains():
+            """Change of the min-form objective when each bit flips."""
+            return (1 - 2 * x) * (diagonal + 2.0 * (field - diagonal * x))
+
+        def violations_after_flips():
+            """(violation now, violation after flipping each bit)."""
+            return (violation(lhs[:, None])[0],
+                    violation(lhs[:, None] + A * (1 - 2 * x)[None, :]))
+
         for _ in range(4 * n):  # one-flip moves that reduce the total violation most
-            now, after = violations_after_flips(x)
+            now, after = violations_after_flips()
             if now <= TOLERANCE * max(1.0, np.abs(b).max(initial=0.0)):
                 break
             if after.min() >= now:
                 return x.astype(np.int8)  # stuck: the caller finds it infeasible
             best = np.flatnonzero(after == after.min())
-            i = best[np.argmin(gains(x)[best])]
-            x[i] = 1 - x[i]
+            flip(best[np.argmin(gains()[best])])
         for _ in range(4 * n):  # then improving flips that keep every row
-            now, after = violations_after_flips(x)
-            delta = np.where(after <= now + TOLERANCE, gains(x), np.inf)
+            now, after = violations_after_flips()
+            delta = np.where(after <= now + TOLERANCE, gains(), np.inf)
             i = int(np.argmin(delta))
             if not delta[i] < -TOLERANCE:
                 break
-            x[i] = 1 - x[i]
+            flip(i)
         return x.astype(np.int8)
 
     return dict(names=model.variable_names, objective_q=F, A=A, b=b, equality=equality,
