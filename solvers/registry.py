@@ -98,8 +98,11 @@ for _spec in (
     MethodSpec("ccg", "solvers.algorithms.ccg:solve_ccg", ("RobustKnapsack",),
                "exact column-and-constraint generation with MathOpt (SCIP)", demo=True),
     MethodSpec("neur2ro", "solvers.algorithms.neur2ro:solve_neur2ro", ("RobustKnapsack",),
-               "Neur2RO: CCG over a learned second-stage value network embedded as a MILP, "
-               "final x priced exactly"),
+               "Neur2RO: CCG over the exact nominal recourse minus a learned loss network "
+               "embedded as a MILP, candidates priced exactly",
+               limit="100 items (loss network trained on 20-80 items; 24 adversarial "
+                     "binaries per selected item)",
+               need="solvers.algorithms.neur2ro:neur2ro_need"),
     MethodSpec("milp", "solvers.algorithms.milp:solve_milp", PROBLEM_TYPES,
                "the compiled MILP solved by MathOpt (solver='scip' default, or 'highs'); "
                "for RobustKnapsack the nominal problem, its x priced exactly", demo=True,

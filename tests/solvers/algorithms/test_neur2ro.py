@@ -65,3 +65,22 @@ def test_other_problem_types_are_rejected():
 
     with pytest.raises(ValueError, match="RobustKnapsack"):
         solve_neur2ro(MIS.random(5, p=0.5, seed=0), time_limit=5)
+
+
+@pytest.mark.parametrize("surrogate", SURROGATES[:-1])
+def test_the_nominal_optimum_is_a_candidate_so_learning_can_only_add(surrogate):
+    # the first main problem has no scenario: its x is the nominal optimum, priced like the rest
+    p = RobustKnapsack.random(12, "SC", h=60, delta=1.0, budget_factor=0.2, seed=3)
+    nominal = solve_neur2ro(p, time_limit=60, surrogate="nominal").info
+    learned = solve_neur2ro(p, time_limit=60, surrogate=surrogate, max_iterations=4).info
+    assert nominal["iterations"] == 1 and nominal["stopped"] == "nominal_surrogate"
+    assert learned["candidates_priced"] + learned["candidates_screened"] >= min(
+        2, learned["candidates"])
+    assert learned["exact_value"] >= nominal["exact_value"] - 1e-6
+
+
+def test_instances_beyond_the_declared_limit_are_refused_before_anything_is_built():
+    from solvers.registry import TooLarge
+
+    with pytest.raises(TooLarge, match="needs 101 items; the limit is 100"):
+        solve(RobustKnapsack.random(101, seed=0), "neur2ro", time_limit=5)
