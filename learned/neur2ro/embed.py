@@ -151,9 +151,11 @@ def selection_loss(model: mathopt.Model, network, problem, x, xi_vars, name: str
 MILP_GAP = 1e-3
 
 
-def _parameters(seed: int, seconds: float) -> mathopt.SolveParameters:
+def _parameters(seed: int, seconds: float, absolute_gap: float = 0.0
+                ) -> mathopt.SolveParameters:
     return mathopt.SolveParameters(time_limit=timedelta(seconds=seconds), random_seed=seed,
-                                   threads=1, relative_gap_tolerance=MILP_GAP)
+                                   threads=1, relative_gap_tolerance=MILP_GAP,
+                                   absolute_gap_tolerance=absolute_gap)
 
 
 def main_problem(problem, network, scenarios, hint_x, seed: int, seconds: float):
@@ -202,7 +204,10 @@ def adversarial_problem(problem, network, x, seed: int, seconds: float):
                for i in range(n)]
     model.add_linear_constraint(mathopt.LinearSum(xi_vars) <= problem.budget)
     model.maximize(selection_loss(model, network, problem, x, xi_vars))
-    result = mathopt.solve(model, mathopt.SolverType.GSCIP, params=_parameters(seed, seconds))
+    # the loss is a few % of Q: a gap relative to the loss alone would be needlessly tight
+    params = _parameters(seed, seconds, absolute_gap=MILP_GAP * float(
+        problem.outsourcing_cost @ np.asarray(x, dtype=float)))
+    result = mathopt.solve(model, mathopt.SolverType.GSCIP, params=params)
     if not result.has_primal_feasible_solution():
         return None
     xi = np.clip([result.variable_values(v) for v in xi_vars], 0.0, 1.0)

@@ -55,24 +55,29 @@ DEFAULT_TIME_LIMIT = 60.0
 ITEM_LIMIT = 100
 SURROGATES = ("trained", "untrained", "nominal")
 # Share of the time limit the surrogate loop may use; the rest is kept for the exact pricing.
-LOOP_SHARE = 0.6
+LOOP_SHARE = 0.5
+# Most of the time limit one main or adversarial MILP may take: a capped MILP hands back its
+# incumbent (the main problem starts from the previous x, so it always has one), which is
+# good enough for a surrogate whose candidates are all priced exactly.
+MILP_SHARE = 0.1
 # At most this many scenarios (stored + worst cases found) bound a candidate before pricing.
 SCREEN_SCENARIOS = 20
 
 
 def solve_neur2ro(problem, *, time_limit: float | None = None, seed: int = 0,
-                  surrogate: str = "trained", max_iterations: int = 50, gap: float = 2e-3,
+                  surrogate: str = "trained", max_iterations: int = 3, gap: float = 2e-3,
                   price_candidates: int = 5, certify: bool = False) -> Answer:
     """Neur2RO's surrogate CCG on a ``RobustKnapsack``, its candidates priced exactly.
 
     Parameters
     ----------
     problem : RobustKnapsack
-    time_limit : seconds for the whole call (default 60): the loop uses at most 60 %, the exact
-        pricing (and ``certify``) the rest.
+    time_limit : seconds for the whole call (default 60): the loop uses at most 50 % (each
+        MILP at most 10 %), the exact pricing (and ``certify``) the rest.
     seed : random seed of the MILP solver (and of the untrained network).
     surrogate : ``"trained"``, ``"untrained"`` or ``"nominal"`` (see the module).
-    max_iterations : most main problems solved.
+    max_iterations : most main problems solved (the first is the nominal one; each main and
+        adversarial MILP takes seconds at n = 50–80, so the default keeps the loop short).
     gap : relative surrogate gap at which to stop (the two MILPs are solved to 0.1 %).
     price_candidates : how many of the loop's distinct candidates ``x`` are considered for
         exact pricing (final, nominal, then latest first, while time is left); the best is
@@ -126,7 +131,8 @@ def solve_neur2ro(problem, *, time_limit: float | None = None, seed: int = 0,
     main_time = adversary_time = 0.0
     while iterations < max_iterations:
         tick = time.perf_counter()
-        solved = main_problem(problem, network, scenarios, x, seed, loop_deadline - tick)
+        solved = main_problem(problem, network, scenarios, x, seed,
+                              min(loop_deadline - tick, MILP_SHARE * limit))
         main_time += time.perf_counter() - tick
         if solved is None:
             stopped = "time_limit"
@@ -138,7 +144,8 @@ def solve_neur2ro(problem, *, time_limit: float | None = None, seed: int = 0,
             value, stopped = bound, "nominal_surrogate"
             break
         tick = time.perf_counter()
-        attacked = adversarial_problem(problem, network, x, seed, loop_deadline - tick)
+        attacked = adversarial_problem(problem, network, x, seed,
+                                       min(loop_deadline - tick, MILP_SHARE * limit))
         adversary_time += time.perf_counter() - tick
         if attacked is None:
             stopped = "time_limit"
