@@ -54,26 +54,28 @@ DEFAULT_TIME_LIMIT = 60.0
 # MILP carries 24 binaries (the item encoder's ReLUs) per selected item.
 ITEM_LIMIT = 100
 SURROGATES = ("trained", "untrained", "nominal")
+ADVERSARIES = ("network", "exact")
 # Share of the time limit the surrogate loop may use; the rest is kept for the exact pricing.
 LOOP_SHARE = 0.5
 # Most of the time limit one main or adversarial MILP may take: a capped MILP hands back its
 # incumbent (the main problem starts from the previous x, so it always has one), which is
 # good enough for a surrogate whose candidates are all priced exactly.
-MILP_SHARE = 0.1
+MILP_SHARE = 0.2
 # At most this many scenarios (stored + worst cases found) bound a candidate before pricing.
 SCREEN_SCENARIOS = 20
 
 
 def solve_neur2ro(problem, *, time_limit: float | None = None, seed: int = 0,
                   surrogate: str = "trained", max_iterations: int = 3, gap: float = 2e-3,
-                  price_candidates: int = 5, certify: bool = False) -> Answer:
+                  price_candidates: int = 5, adversary: str = "exact",
+                  certify: bool = False) -> Answer:
     """Neur2RO's surrogate CCG on a ``RobustKnapsack``, its candidates priced exactly.
 
     Parameters
     ----------
     problem : RobustKnapsack
     time_limit : seconds for the whole call (default 60): the loop uses at most 50 % (each
-        MILP at most 10 %), the exact pricing (and ``certify``) the rest.
+        MILP at most 20 %), the exact pricing (and ``certify``) the rest.
     seed : random seed of the MILP solver (and of the untrained network).
     surrogate : ``"trained"``, ``"untrained"`` or ``"nominal"`` (see the module).
     max_iterations : most main problems solved (the first is the nominal one; each main and
@@ -82,6 +84,9 @@ def solve_neur2ro(problem, *, time_limit: float | None = None, seed: int = 0,
     price_candidates : how many of the loop's distinct candidates ``x`` are considered for
         exact pricing (final, nominal, then latest first, while time is left); the best is
         returned.
+    adversary : ``"network"`` (maximise the embedded loss over Ξ, Neur2RO's adversarial
+        problem) or ``"exact"`` (the exact worst case ``problem.worst_case(x*)``: exact
+        separation, which also prices ``x*``; the main problem still sees only the network).
     certify : also compute a valid upper bound with the exact scenario MILP.
 
     Returns
@@ -112,6 +117,9 @@ def solve_neur2ro(problem, *, time_limit: float | None = None, seed: int = 0,
                          f"got {max_iterations!r}")
     if not (isinstance(gap, (int, float)) and math.isfinite(gap) and gap >= 0):
         raise ValueError(f"neur2ro: gap must be a non-negative number, got {gap!r}")
+    if adversary not in ADVERSARIES:
+        raise ValueError(f"neur2ro: unknown adversary {adversary!r}; choose one of "
+                         f"{', '.join(ADVERSARIES)}")
     if not (isinstance(price_candidates, int) and not isinstance(price_candidates, bool)
             and price_candidates >= 1):
         raise ValueError(f"neur2ro: price_candidates must be a positive integer, "
@@ -125,6 +133,7 @@ def solve_neur2ro(problem, *, time_limit: float | None = None, seed: int = 0,
     first_stage = problem.profit - problem.outsourcing_cost
     scenarios: list[np.ndarray] = []
     candidates: list[np.ndarray] = []
+    priced: dict[bytes, tuple[float, np.ndarray]] = {}  # exact (value, worst case) by x
     x = np.zeros(n)
     bound, value = math.inf, -math.inf
     iterations, stopped = 0, "max_iterations"
@@ -144,13 +153,28 @@ def solve_neur2ro(problem, *, time_limit: float | None = None, seed: int = 0,
             value, stopped = bound, "nominal_surrogate"
             break
         tick = time.perf_counter()
-        attacked = adversarial_problem(problem, network, x, seed,
-                                       min(loop_deadline - tick, MILP_SHARE * limit))
+        if adversary == "exact":
+            key = candidates[-1].tobytes()
+            if key in priced:
+                stopped = "repeated_selection"
+                break
+            try:
+                priced[key] = problem.worst_case(candidates[-1],
+                                                 time_limit=deadline - time.perf_counter())
+            except TimeoutError:
+                adversary_time += time.perf_counter() - tick
+                stopped = "time_limit"
+                break
+            xi, loss = priced[key][1], network.loss(problem, x, priced[key][1])
+        else:
+            attacked = adversarial_problem(problem, network, x, seed,
+                                           min(loop_deadline - tick, MILP_SHARE * limit))
+            if attacked is None:
+                adversary_time += time.perf_counter() - tick
+                stopped = "time_limit"
+                break
+            xi, loss = attacked
         adversary_time += time.perf_counter() - tick
-        if attacked is None:
-            stopped = "time_limit"
-            break
-        xi, loss = attacked
         value = float(first_stage @ x) + problem.recourse_value(x, np.zeros(n)) - max(loss, 0.0)
         if bound - value <= gap * max(1.0, abs(value)):
             stopped = "surrogate_gap_closed"
@@ -159,12 +183,13 @@ def solve_neur2ro(problem, *, time_limit: float | None = None, seed: int = 0,
             stopped = "repeated_scenario"
             break
         scenarios.append(xi)
-    info = {"surrogate": surrogate, "iterations": iterations, "scenarios": len(scenarios),
+    info = {"surrogate": surrogate, "adversary": adversary, "iterations": iterations, "scenarios": len(scenarios),
             "surrogate_bound": bound, "surrogate_value": value, "stopped": stopped,
             "candidates": len({c.tobytes() for c in candidates}),
             "main_time_s": main_time, "adversary_time_s": adversary_time}
     tick = time.perf_counter()
-    solution, attacks = _price(problem, candidates, scenarios, price_candidates, deadline, info)
+    solution, attacks = _price(problem, candidates, scenarios, price_candidates, deadline, info,
+                               priced)
     if network is not None and scenarios:
         losses = [network.loss(problem, solution, xi) for xi in scenarios]
         info["selected_scenario"] = scenarios[int(np.argmax(losses))].tolist()
@@ -188,9 +213,11 @@ def neur2ro_need(problem, **options) -> Need:
 
 
 def _price(problem, candidates: list[np.ndarray], scenarios: list[np.ndarray], most: int,
-           deadline: float, info: dict) -> tuple[np.ndarray, list[np.ndarray]]:
+           deadline: float, info: dict, priced: dict[bytes, tuple[float, np.ndarray]]
+           ) -> tuple[np.ndarray, list[np.ndarray]]:
     """The best exactly priced candidate (the final one when none could be priced) and the
-    worst cases found; fills ``info`` (see ``solve_neur2ro``).
+    worst cases found; fills ``info`` (see ``solve_neur2ro``). ``priced`` holds the exact
+    ``(value, worst case)`` of selections the loop already priced (``adversary="exact"``).
 
     Considered: ``_distinct(candidates, most)``. Each gets an upper bound ``first stage + min_ξ Q(x, ξ)`` over the stored scenarios
     (exact recourse solves); they are priced from the highest bound down, each worst case found
@@ -203,7 +230,7 @@ def _price(problem, candidates: list[np.ndarray], scenarios: list[np.ndarray], m
         float(np.min(problem.recourse_values(x, known))) if known else math.inf)
         for index, x in pool.items()}
     solution = candidates[-1] if candidates else np.zeros(problem.size, dtype=np.int8)
-    exact, chosen, priced, screened = None, None, 0, 0
+    exact, chosen, count, screened = None, None, 0, 0
     attacks: list[np.ndarray] = []
     while bounds:
         index = max(bounds, key=lambda k: (bounds[k], k))
@@ -211,12 +238,15 @@ def _price(problem, candidates: list[np.ndarray], scenarios: list[np.ndarray], m
         if exact is not None and upper <= exact + 1e-9 * max(1.0, abs(exact)):
             screened += 1 + len(bounds)  # every other bound is lower still
             break
-        try:
-            value, worst = problem.worst_case(pool[index],
-                                              time_limit=deadline - time.perf_counter())
-        except TimeoutError:
-            break
-        priced += 1
+        if pool[index].tobytes() in priced:
+            value, worst = priced[pool[index].tobytes()]
+        else:
+            try:
+                value, worst = problem.worst_case(pool[index],
+                                                  time_limit=deadline - time.perf_counter())
+            except TimeoutError:
+                break
+        count += 1
         attacks.append(worst)
         if exact is None or value > exact:
             exact, chosen, solution = value, index, pool[index]
@@ -224,7 +254,7 @@ def _price(problem, candidates: list[np.ndarray], scenarios: list[np.ndarray], m
         for other in bounds:
             bounds[other] = min(bounds[other], float(first_stage @ pool[other])
                                 + problem.recourse_value(pool[other], worst))
-    info.update(exact_value=exact, chosen_candidate=chosen, candidates_priced=priced,
+    info.update(exact_value=exact, chosen_candidate=chosen, candidates_priced=count,
                 candidates_screened=screened)
     return solution, attacks
 
