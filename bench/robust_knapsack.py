@@ -1,7 +1,8 @@
 """Neur2RO, its two ablations and exact CCG on a stratified subset of the robust knapsack files.
 
     .venv/bin/python bench/robust_knapsack.py [--sizes 20,30,40,50,60,70,80] [--per-cell 2]
-        [--methods neur2ro,untrained,nominal] [--time-limit 60] [--shard 0/1] [--jsonl rows.jsonl]
+        [--methods neur2ro,untrained,nominal] [--time-limit 60] [--shard 0/1] [--reverse]
+        [--jsonl rows.jsonl]
     .venv/bin/python bench/robust_knapsack.py --summarize rows0.jsonl rows1.jsonl ...
 
 Files: for each size n and correlation type (a "cell", numbered j in that order) up to two
@@ -10,7 +11,8 @@ files, one with h = 40 and Γ-factor ``DEVS[j % 3]``, δ ``DELTAS[j % 3]``, one 
 one in odd cells, so ``--per-cell 1`` still alternates h): with every size and
 ``--per-cell 2`` that is 56 files covering both h, the three Γ factors and the three δ in
 every size. ``--shard k/m`` keeps every m-th file from the k-th (run m shards side by side and
-``--summarize`` their ``--jsonl`` rows). Methods, each with ``--time-limit``: ``neur2ro``
+``--summarize`` their ``--jsonl`` rows; ``--reverse`` runs them largest first, so a second
+process can work a shard from the other end — a file run twice counts once). Methods, each with ``--time-limit``: ``neur2ro``
 (trained network), ``untrained`` (``neur2ro`` with ``surrogate="untrained"``), ``nominal``
 (``surrogate="nominal"``) and, when asked for, ``ccg``; all run on one file before the next,
 so a partial run compares the methods on the same rows. Every value is ``solve()``'s,
@@ -61,6 +63,10 @@ def stratified(sizes, per_cell: int) -> list[Path]:
 def summarize(rows: list[dict]) -> None:
     """The summary table of ``rows`` (one dict per method and file), methods in first-seen order,
     then each learned variant against the ``nominal`` ablation file by file."""
+    unique: dict[tuple[str, str], dict] = {}
+    for row in rows:  # a file run twice (overlapping shards) counts once, its first run
+        unique.setdefault((row["method"], row["instance"]), row)
+    rows = list(unique.values())
     methods = list(dict.fromkeys(row["method"] for row in rows))
     print("\n| method | files | median rel err % | mean rel err % | max rel err % | "
           "mean time s | max time s | mean total s | mean cpu s |")
@@ -77,7 +83,7 @@ def summarize(rows: list[dict]) -> None:
     values = {(row["method"], row["instance"]): row["value"] for row in rows}
     for label in methods:
         for other in ("nominal", "untrained"):
-            if other == label or other not in methods:
+            if label == "nominal" or other == label or other not in methods:
                 continue
             common = [name for method, name in values if method == label
                       and (other, name) in values]
@@ -96,6 +102,8 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--shard", default="0/1", help="k/m: every m-th file from the k-th")
     parser.add_argument("--jsonl", help="append one JSON row per method and file here")
+    parser.add_argument("--reverse", action="store_true",
+                        help="run the (shard's) files largest first")
     parser.add_argument("--summarize", nargs="+", metavar="JSONL",
                         help="print the summary of earlier --jsonl files and stop")
     args = parser.parse_args()
@@ -115,6 +123,8 @@ def main() -> None:
 
     torch.set_num_threads(1)
     files = stratified([int(s) for s in args.sizes.split(",")], args.per_cell)[shard::shards]
+    if args.reverse:
+        files.reverse()
     print(f"{len(files)} files, time limit {args.time_limit:g} s per method and file\n",
           flush=True)
     print("| instance | method | B&P value | value | rel err % | status | iterations | "

@@ -3,7 +3,7 @@ import pytest
 import torch
 from ortools.math_opt.python import mathopt
 
-from learned.neur2ro.data import attack_scenario, generate
+from learned.neur2ro.data import attack_scenario, generate, generate_visited
 from learned.neur2ro.embed import scenario_loss, selection_loss
 from learned.neur2ro.network import CHECKPOINT, ValueNetwork, load_value_network, loss_scale
 from learned.neur2ro.train import fit
@@ -100,6 +100,17 @@ def test_samples_are_labelled_with_the_exact_second_stage_loss():
         assert samples["nominal"][row] == pytest.approx(nominal / scale, rel=1e-5)
         assert samples["target"][row] == pytest.approx((nominal - value) / scale,
                                                        rel=1e-4, abs=1e-4)
+
+
+def test_dagger_samples_are_the_selections_the_loop_visits_with_exact_losses():
+    network = ValueNetwork(seed=1).double().eval()
+    samples = generate_visited(network, 1, iterations=1, scenarios=2, seed=3, sizes=(20,))
+    # one main problem (no scenario stored yet: the nominal optimum), its adversarial scenario
+    # and two attacks, each labelled with a loss in [0, Q(x, 0)]
+    assert samples["target"].shape == (3,)
+    assert np.all(samples["target"] >= -1e-6)
+    assert np.all(samples["target"] <= samples["nominal"] + 1e-4)
+    assert len({row.tobytes() for row in samples["selection"]}) == 1
 
 
 def test_samples_do_not_depend_on_the_number_of_workers():
