@@ -1,16 +1,17 @@
 """Train the Neur2RO loss network (reproducible from ``--seed``; one torch thread).
 
     .venv/bin/python -m learned.neur2ro.train [--seed 0] [--instances 160] [--decisions 6]
-        [--scenarios 8] [--epochs 150] [--dagger-instances 60] [--dagger-iterations 6]
+        [--scenarios 8] [--epochs 150] [--dagger-instances 0] [--dagger-iterations 6]
         [--workers 2] [--out learned/checkpoints/neur2ro_rkp.pt] [--samples cache.npz]
         [--dagger-samples cache2.npz]
 
 Round 1 generates the samples (``learned.neur2ro.data.generate``; ``--workers`` processes label
 them, the samples do not depend on how many), holds out the last 10 % of the instances for
 validation and fits ``Δ / loss_scale`` with MSE (Adam, batch 256, cosine learning rate).
-Round 2 (DAgger, unless ``--dagger-instances 0``) replays the surrogate CCG with the round-1
-network on fresh instances (``generate_visited``), labels the selections it visits, and fits a
-fresh network (same seed) on both sample sets, validation again on held-out instances of each.
+Round 2 (DAgger, with ``--dagger-instances N > 0``; not used for the shipped checkpoint)
+replays the surrogate CCG with the round-1 network on fresh instances (``generate_visited``),
+labels the selections it visits, and fits a fresh network (same seed) on both sample sets,
+validation again on held-out instances of each.
 Every epoch prints training MSE, validation MSE, the validation mean and 95th percentile of
 ``|V - Q| / Q`` for the surrogate ``V = Q(x, 0) - Δ̂`` (samples with ``Q > 0``), and the mean
 absolute loss error relative to the mean loss. The checkpoint keeps the weights of the epoch
@@ -127,7 +128,7 @@ def main(argv=None) -> None:
     parser.add_argument("--decisions", type=int, default=6)
     parser.add_argument("--scenarios", type=int, default=8)
     parser.add_argument("--epochs", type=int, default=150)
-    parser.add_argument("--dagger-instances", type=int, default=60,
+    parser.add_argument("--dagger-instances", type=int, default=0,
                         help="instances of the DAgger round (0: no second round)")
     parser.add_argument("--dagger-iterations", type=int, default=6)
     parser.add_argument("--workers", type=int, default=2)
