@@ -1,26 +1,32 @@
 """Neur2RO, its two ablations and exact CCG on a stratified subset of the robust knapsack files.
 
     .venv/bin/python bench/robust_knapsack.py [--sizes 20,30,40,50,60,70,80] [--per-cell 2]
-        [--methods neur2ro,untrained,nominal,ccg] [--time-limit 60]
+        [--methods neur2ro,untrained,nominal] [--time-limit 60] [--shard 0/1] [--reverse]
+        [--jsonl rows.jsonl]
+    .venv/bin/python bench/robust_knapsack.py --summarize rows0.jsonl rows1.jsonl ...
 
 Files: for each size n and correlation type (a "cell", numbered j in that order) up to two
 files, one with h = 40 and Γ-factor ``DEVS[j % 3]``, δ ``DELTAS[j % 3]``, one with h = 80 and
 ``DEVS[(j + 1) % 3]``, ``DELTAS[(j + 2) % 3]`` (the h = 40 one first in even cells, the h = 80
 one in odd cells, so ``--per-cell 1`` still alternates h): with every size and
 ``--per-cell 2`` that is 56 files covering both h, the three Γ factors and the three δ in
-every size. Methods, each
-with ``--time-limit``: ``neur2ro`` (trained network), ``untrained`` (``neur2ro`` with
-``surrogate="untrained"``), ``nominal`` (``surrogate="nominal"``) and ``ccg``; all four run on
-one file before the next, so a partial run compares the methods on the same rows. Every value
-is ``solve()``'s, re-evaluated by the problem's exact ``evaluate`` (that re-evaluation is
-inside "time s"); "cpu s" is this process's CPU time for the call (SCIP runs in-process), the
-fairer figure on a shared machine. "rel err %" is
+every size. ``--shard k/m`` keeps every m-th file from the k-th (run m shards side by side and
+``--summarize`` their ``--jsonl`` rows; ``--reverse`` runs them largest first, so a second
+process can work a shard from the other end — a file run twice counts once). Methods, each with ``--time-limit``: ``neur2ro``
+(trained network), ``untrained`` (``neur2ro`` with ``surrogate="untrained"``), ``nominal``
+(``surrogate="nominal"``) and, when asked for, ``ccg``; all run on one file before the next,
+so a partial run compares the methods on the same rows. Every value is ``solve()``'s,
+re-evaluated by the problem's exact ``evaluate``. "time s" is the method's wall time
+(``Result.time_s``, the figure the time limit bounds); "total s" adds ``solve()``'s exact
+re-evaluation of the answer; "cpu s" is this process's CPU time for the whole call (SCIP runs
+in-process), the fairer figure on a shared machine. "rel err %" is
 ``(B&P best primal bound - value) / B&P`` (negative: better than B&P's value).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -54,13 +60,58 @@ def stratified(sizes, per_cell: int) -> list[Path]:
     return files
 
 
+def summarize(rows: list[dict]) -> None:
+    """The summary table of ``rows`` (one dict per method and file), methods in first-seen order,
+    then each learned variant against the ``nominal`` ablation file by file."""
+    unique: dict[tuple[str, str], dict] = {}
+    for row in rows:  # a file run twice (overlapping shards) counts once, its first run
+        unique.setdefault((row["method"], row["instance"]), row)
+    rows = list(unique.values())
+    methods = list(dict.fromkeys(row["method"] for row in rows))
+    print("\n| method | files | median rel err % | mean rel err % | max rel err % | "
+          "mean time s | max time s | mean total s | mean cpu s |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for label in methods:
+        mine = [row for row in rows if row["method"] == label]
+        errors = np.array([row["error"] for row in mine])
+        times = np.array([row["time_s"] for row in mine])
+        totals = np.array([row["total_s"] for row in mine])
+        cpus = np.array([row["cpu_s"] for row in mine])
+        print(f"| {label} | {len(mine)} | {np.median(errors):.3f} | {errors.mean():.3f} | "
+              f"{errors.max():.3f} | {times.mean():.1f} | {times.max():.1f} | "
+              f"{totals.mean():.1f} | {cpus.mean():.1f} |")
+    values = {(row["method"], row["instance"]): row["value"] for row in rows}
+    for label in methods:
+        for other in ("nominal", "untrained"):
+            if label == "nominal" or other == label or other not in methods:
+                continue
+            common = [name for method, name in values if method == label
+                      and (other, name) in values]
+            diffs = np.array([values[label, name] - values[other, name] for name in common])
+            tol = 1e-6 * np.maximum(1.0, np.abs([values[other, name] for name in common]))
+            print(f"\n{label} against {other} on {len(common)} files: better on "
+                  f"{int(np.sum(diffs > tol))}, equal on {int(np.sum(np.abs(diffs) <= tol))}, "
+                  f"worse on {int(np.sum(diffs < -tol))}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="20,30,40,50,60,70,80")
     parser.add_argument("--per-cell", type=int, default=2, choices=(1, 2))
-    parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--methods", default="neur2ro,untrained,nominal")
     parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--shard", default="0/1", help="k/m: every m-th file from the k-th")
+    parser.add_argument("--jsonl", help="append one JSON row per method and file here")
+    parser.add_argument("--reverse", action="store_true",
+                        help="run the (shard's) files largest first")
+    parser.add_argument("--summarize", nargs="+", metavar="JSONL",
+                        help="print the summary of earlier --jsonl files and stop")
     args = parser.parse_args()
+    if args.summarize:
+        summarize([json.loads(line) for path in args.summarize
+                   for line in Path(path).read_text().splitlines() if line.strip()])
+        return
+    shard, shards = (int(v) for v in args.shard.split("/"))
     methods = args.methods.split(",")
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
@@ -71,13 +122,15 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(1)
-    files = stratified([int(s) for s in args.sizes.split(",")], args.per_cell)
+    files = stratified([int(s) for s in args.sizes.split(",")], args.per_cell)[shard::shards]
+    if args.reverse:
+        files.reverse()
     print(f"{len(files)} files, time limit {args.time_limit:g} s per method and file\n",
           flush=True)
     print("| instance | method | B&P value | value | rel err % | status | iterations | "
-          "stopped | time s | cpu s |")
-    print("|---|---|---:|---:|---:|---|---:|---|---:|---:|")
-    rows: dict[str, list[tuple[float, float, float]]] = {m: [] for m in methods}
+          "stopped | chosen | time s | total s | cpu s |")
+    print("|---|---|---:|---:|---:|---|---:|---|---:|---:|---:|---:|")
+    rows: list[dict] = []
     for path in files:
         problem = load(path)
         for label in methods:
@@ -87,28 +140,28 @@ def main() -> None:
                 result = solve(problem, method, time_limit=args.time_limit, **options)
             except RuntimeError as error:  # a solver failure is a row, not the end of the run
                 print(f"| {problem.name} | {label} | {problem.best_known:.10g} | - | - | "
-                      f"error: {error} | - | - | {time.perf_counter() - start:.1f} | "
+                      f"error: {error} | - | - | - | - | {time.perf_counter() - start:.1f} | "
                       f"{time.process_time() - cpu_start:.1f} |", flush=True)
                 continue
             wall, cpu = time.perf_counter() - start, time.process_time() - cpu_start
             error = 100.0 * (problem.best_known - result.objective) / problem.best_known
-            rows[label].append((error, wall, cpu))
             info = result.info
+            row = {"instance": problem.name, "method": label, "best_known": problem.best_known,
+                   "value": result.objective, "error": error, "time_s": result.time_s,
+                   "total_s": wall, "cpu_s": cpu, "status": result.status,
+                   "iterations": info.get("iterations"), "stopped": info.get("stopped"),
+                   "chosen": info.get("chosen_candidate")}
+            rows.append(row)
+            if args.jsonl:
+                with open(args.jsonl, "a") as out:
+                    out.write(json.dumps(row) + "\n")
             print(f"| {problem.name} | {label} | {problem.best_known:.10g} | "
                   f"{result.objective:.10g} | {error:.3f} | {result.status} | "
-                  f"{info.get('iterations', '-')} | {info.get('stopped', '-')} | {wall:.1f} | "
-                  f"{cpu:.1f} |",
-                  flush=True)
-    print("\n| method | files | median rel err % | mean rel err % | max rel err % | "
-          "mean time s | max time s | mean cpu s |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for label, entries in rows.items():
-        if not entries:
-            continue
-        errors, walls, cpus = np.array(entries).T
-        print(f"| {label} | {len(entries)} | {np.median(errors):.3f} | {errors.mean():.3f} | "
-              f"{errors.max():.3f} | {walls.mean():.1f} | {walls.max():.1f} | "
-              f"{cpus.mean():.1f} |")
+                  f"{info.get('iterations', '-')} | {info.get('stopped', '-')} | "
+                  f"{info.get('chosen_candidate', '-')} | {result.time_s:.1f} | {wall:.1f} | "
+                  f"{cpu:.1f} |", flush=True)
+    if rows:
+        summarize(rows)
 
 
 if __name__ == "__main__":

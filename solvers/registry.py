@@ -110,8 +110,11 @@ for _spec in (
                demo=True, limit="100 items (a main MILP over n binaries and an exact worst "
                "case per round)", need="solvers.algorithms.ccg:ccg_need"),
     MethodSpec("neur2ro", "solvers.algorithms.neur2ro:solve_neur2ro", ("RobustKnapsack",),
-               "Neur2RO: CCG over a learned second-stage value network embedded as a MILP, "
-               "final x priced exactly"),
+               "Neur2RO: CCG over the exact nominal recourse minus a learned loss network "
+               "embedded as a MILP, candidates priced exactly",
+               limit="100 items (loss network trained on 20-80 items; 24 adversarial "
+                     "binaries per selected item)",
+               need="solvers.algorithms.neur2ro:neur2ro_need"),
     MethodSpec("milp", "solvers.algorithms.milp:solve_milp", PROBLEM_TYPES,
                "the compiled MILP solved by MathOpt (solver='scip' default, or 'highs'); "
                "for RobustKnapsack the nominal problem, its x priced exactly", demo=True,

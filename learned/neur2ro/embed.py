@@ -1,4 +1,4 @@
-"""The trained value network as MILP constraints in a MathOpt model (big-M ReLU encoding).
+"""The trained loss network as MILP constraints in a MathOpt model (big-M ReLU encoding).
 
 Every ReLU ``h = max(0, a)`` whose pre-activation ``a`` has interval bounds ``[L, U]`` with
 ``L < 0 < U`` becomes ``h >= a``, ``h <= a - L (1 - s)``, ``h <= U s``, ``0 <= h <= U``,
@@ -8,15 +8,18 @@ free inputs, so each big-M is as small as those bounds allow.
 
 Two embeddings, one per problem of the surrogate CCG:
 
-* ``scenario_value``: ``ξ`` fixed, ``x`` binary variables. The item encoder is evaluated in
+* ``scenario_loss``: ``ξ`` fixed, ``x`` binary variables. The item encoder is evaluated in
   numpy for the fixed ``ξ`` (``a_i = φ(z_i)``), the aggregate ``Σ x_i a_i`` is linear in ``x``,
   and only the value head needs binaries. Bounds of the first head layer:
   ``Σ_i min(0, (W a_i)_j) <= (W e)_j <= Σ_i max(0, (W a_i)_j)`` (exact over x in {0,1}^n).
-* ``selection_value``: ``x`` fixed, ``ξ_i`` continuous in [0, 1] for the selected items. Each
+* ``selection_loss``: ``x`` fixed, ``ξ_i`` continuous in [0, 1] for the selected items. Each
   selected item's first-layer pre-activation is affine in its ``ξ_i``, so its bounds are exact
   at ``ξ_i = 0`` and ``1``; the item encoder and the head are encoded with binaries.
 
-Both return a linear expression for ``scale · V``.
+Both return a linear expression for ``loss_scale · (network output)``, the estimated loss
+``Δ̂(x, ξ)`` in the problem's units. ``main_problem`` and ``adversarial_problem`` build and
+solve the two problems of the surrogate CCG with them (``solvers.algorithms.neur2ro`` runs the
+loop; ``learned.neur2ro.data`` replays it to sample the selections the loop visits).
 
 >>> from ortools.math_opt.python import mathopt
 >>> from problems import RobustKnapsack
@@ -24,20 +27,21 @@ Both return a linear expression for ``scale · V``.
 >>> net, p = ValueNetwork(seed=0).double(), RobustKnapsack.random(5, seed=2)
 >>> model = mathopt.Model()
 >>> x = [model.add_variable(lb=1, ub=1, is_integer=True) for _ in range(5)]
->>> model.maximize(scenario_value(model, net, p, np.zeros(5), x))
+>>> model.maximize(scenario_loss(model, net, p, np.zeros(5), x))
 >>> result = mathopt.solve(model, mathopt.SolverType.GSCIP)
->>> abs(result.objective_value() - net.value(p, np.ones(5), np.zeros(5))) < 1e-6
+>>> abs(result.objective_value() - net.loss(p, np.ones(5), np.zeros(5))) < 1e-6
 True
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import numpy as np
 from ortools.math_opt.python import mathopt
 
-from learned.neur2ro.network import item_constants, item_features, value_scale
+from learned.neur2ro.network import item_constants, item_features, loss_scale
 
 
 @dataclass(frozen=True)
@@ -84,13 +88,13 @@ def relu_layer(model, inputs: list[Bounded], weight, bias, name: str) -> list[Bo
 
 
 def _head(model, network, first_pre: list[Bounded], problem, name: str):
-    """``scale · ρ`` from the first head layer's pre-activations."""
+    """``loss_scale · ρ`` from the first head layer's pre-activations."""
     hidden = [relu(model, a, f"{name}_head0_{j}") for j, a in enumerate(first_pre)]
     layers = network.weights()[len(network.item_layers) + 1:]
     for depth, (weight, bias) in enumerate(layers[:-1], start=1):
         hidden = relu_layer(model, hidden, weight, bias, f"{name}_head{depth}")
     (out,) = affine(hidden, *layers[-1])
-    return value_scale(problem) * out.expr
+    return loss_scale(problem) * out.expr
 
 
 def item_embeddings(network, problem, xi: np.ndarray) -> np.ndarray:
@@ -101,8 +105,8 @@ def item_embeddings(network, problem, xi: np.ndarray) -> np.ndarray:
     return hidden
 
 
-def scenario_value(model: mathopt.Model, network, problem, xi, x_vars, name: str = "v"):
-    """``scale · V(x, ξ)`` for a fixed scenario ``ξ`` and binary variables ``x_vars``."""
+def scenario_loss(model: mathopt.Model, network, problem, xi, x_vars, name: str = "v"):
+    """``Δ̂(x, ξ)`` for a fixed scenario ``ξ`` and binary variables ``x_vars``."""
     embeddings = item_embeddings(network, problem, xi)
     first_weight, first_bias = network.weights()[len(network.item_layers)]
     contributions = embeddings @ first_weight.T
@@ -116,8 +120,8 @@ def scenario_value(model: mathopt.Model, network, problem, xi, x_vars, name: str
     return _head(model, network, pre, problem, name)
 
 
-def selection_value(model: mathopt.Model, network, problem, x, xi_vars, name: str = "a"):
-    """``scale · V(x, ξ)`` for a fixed selection ``x`` and ``ξ`` variables ``xi_vars`` (one
+def selection_loss(model: mathopt.Model, network, problem, x, xi_vars, name: str = "a"):
+    """``Δ̂(x, ξ)`` for a fixed selection ``x`` and ``ξ`` variables ``xi_vars`` (one
     per item in [0, 1]; those of unselected items are not used)."""
     constants = item_constants(problem)
     item_layers = network.weights()[:len(network.item_layers)]
@@ -135,7 +139,78 @@ def selection_value(model: mathopt.Model, network, problem, x, xi_vars, name: st
         aggregate = hidden if aggregate is None else [
             Bounded(a.expr + h.expr, a.lower + h.lower, a.upper + h.upper)
             for a, h in zip(aggregate, hidden)]
-    if aggregate is None:
-        return 0.0
+    if aggregate is None:  # nothing selected: the head at the zero aggregate, like torch
+        aggregate = [Bounded(0.0, 0.0, 0.0)] * item_layers[-1][0].shape[0]
     return _head(model, network, affine(aggregate, *network.weights()[len(item_layers)]),
                  problem, name)
+
+
+# Relative gap at which SCIP stops on the two surrogate problems: the network's own error on
+# ``Q`` (0.4 % mean on validation) makes a tighter surrogate optimum meaningless, and closing
+# the last 0.1 % is where most of the branch-and-bound time went.
+MILP_GAP = 1e-3
+
+
+def _parameters(seed: int, seconds: float, absolute_gap: float = 0.0
+                ) -> mathopt.SolveParameters:
+    return mathopt.SolveParameters(time_limit=timedelta(seconds=seconds), random_seed=seed,
+                                   threads=1, relative_gap_tolerance=MILP_GAP,
+                                   absolute_gap_tolerance=absolute_gap)
+
+
+def main_problem(problem, network, scenarios, hint_x, seed: int, seconds: float):
+    """``(x, surrogate bound)`` of ``max (p̄ - f) x + f y⁰ - η``, ``y⁰ <= x``, ``c y⁰ <= C``,
+    ``η >= Δ̂(x, ξ^k)`` for each scenario, ``η >= 0`` (MathOpt/SCIP; see
+    ``solvers.algorithms.neur2ro``), or None when no time is left or nothing was found in it.
+    ``network`` None or no scenarios: the nominal problem."""
+    if seconds <= 0.05:
+        return None
+    n = problem.size
+    model = mathopt.Model(name="neur2ro_main")
+    x_vars = [model.add_binary_variable(name=f"x{i}") for i in range(n)]
+    y_vars = [model.add_binary_variable(name=f"y{i}") for i in range(n)]
+    for x_var, y_var in zip(x_vars, y_vars):
+        model.add_linear_constraint(y_var <= x_var)
+    model.add_linear_constraint(mathopt.LinearSum(float(c) * y for c, y in
+                                                  zip(problem.weight, y_vars))
+                                <= float(problem.capacity))
+    eta = model.add_variable(lb=0.0, name="eta")
+    for k, xi in enumerate(scenarios if network is not None else []):
+        model.add_linear_constraint(
+            eta >= scenario_loss(model, network, problem, xi, x_vars, name=f"v{k}"))
+    model.maximize(mathopt.LinearSum(float(c) * v for c, v in
+                                     zip(problem.profit - problem.outsourcing_cost, x_vars))
+                   + mathopt.LinearSum(float(f) * y for f, y in
+                                       zip(problem.outsourcing_cost, y_vars)) - eta)
+    hint = mathopt.SolutionHint(variable_values={v: float(h) for v, h in zip(x_vars, hint_x)})
+    result = mathopt.solve(model, mathopt.SolverType.GSCIP, params=_parameters(seed, seconds),
+                           model_params=mathopt.ModelSolveParameters(solution_hints=[hint]))
+    if not result.has_primal_feasible_solution():
+        return None
+    x = np.rint([result.variable_values(v) for v in x_vars])
+    return x, float(result.termination.objective_bounds.dual_bound)
+
+
+def adversarial_problem(problem, network, x, seed: int, seconds: float):
+    """``(ξ, Δ̂(x, ξ))`` maximising the embedded loss over Ξ for a fixed ``x`` (MathOpt/SCIP),
+    or None when no time is left or nothing was found in it."""
+    if seconds <= 0.05:
+        return None
+    n = problem.size
+    if not np.any(np.asarray(x) > 0.5):
+        return np.zeros(n), network.loss(problem, x, np.zeros(n))
+    model = mathopt.Model(name="neur2ro_adversary")
+    xi_vars = [model.add_variable(lb=0.0, ub=1.0 if x[i] > 0.5 else 0.0, name=f"xi{i}")
+               for i in range(n)]
+    model.add_linear_constraint(mathopt.LinearSum(xi_vars) <= problem.budget)
+    model.maximize(selection_loss(model, network, problem, x, xi_vars))
+    # the loss is a few % of Q: a gap relative to the loss alone would be needlessly tight
+    params = _parameters(seed, seconds, absolute_gap=MILP_GAP * float(
+        problem.outsourcing_cost @ np.asarray(x, dtype=float)))
+    result = mathopt.solve(model, mathopt.SolverType.GSCIP, params=params)
+    if not result.has_primal_feasible_solution():
+        return None
+    xi = np.clip([result.variable_values(v) for v in xi_vars], 0.0, 1.0)
+    if xi.sum() > problem.budget:
+        xi *= problem.budget / xi.sum()
+    return xi, network.loss(problem, x, xi)
