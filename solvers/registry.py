@@ -114,7 +114,8 @@ for _spec in (
                "embedded as a MILP, candidates priced exactly",
                limit="100 items (loss network trained on 20-80 items; 24 adversarial "
                      "binaries per selected item)",
-               need="solvers.algorithms.neur2ro:neur2ro_need"),
+               need="solvers.algorithms.neur2ro:neur2ro_need",
+               imports=("learned.neur2ro.network", "learned.neur2ro.embed")),
     MethodSpec("milp", "solvers.algorithms.milp:solve_milp", PROBLEM_TYPES,
                "the compiled MILP solved by MathOpt (solver='scip' default, or 'highs'); "
                "for RobustKnapsack the nominal problem, its x priced exactly", demo=True,
@@ -162,7 +163,9 @@ for _spec in (
                "quantum random access optimization (qiskit-optimization, magic rounding, Aer), "
                "shrinking first when the encoding exceeds max_qubits",
                limit="max_qubits <= 26 (Aer statevector); 2,000 problem bits (shrunk first when "
-               "the encoding needs more qubits)", need="solvers.algorithms.compression:qrao_need"),
+               "the encoding needs more qubits)", need="solvers.algorithms.compression:qrao_need",
+               imports=("qiskit_aer", "qiskit_optimization.algorithms.qrao",
+                        "qiskit_optimization.minimum_eigensolvers")),
     MethodSpec("pce", "solvers.algorithms.compression:solve_pce",
                ("MDKP", "MIS", "QAP", "MaxCut"),
                "Pauli correlation encoding: bits as signs of 2- or 3-body correlators, trained "
