@@ -99,7 +99,7 @@ for _spec in (
                "exact column-and-constraint generation with MathOpt (SCIP)", demo=True),
     MethodSpec("neur2ro", "solvers.algorithms.neur2ro:solve_neur2ro", ("RobustKnapsack",),
                "Neur2RO: CCG over a learned second-stage value network embedded as a MILP, "
-               "final x priced exactly"),
+               "final x priced exactly", demo=True),
     MethodSpec("milp", "solvers.algorithms.milp:solve_milp", PROBLEM_TYPES,
                "the compiled MILP solved by MathOpt (solver='scip' default, or 'highs'); "
                "for RobustKnapsack the nominal problem, its x priced exactly", demo=True,
@@ -116,11 +116,11 @@ for _spec in (
                limit=QUBIT_LIMIT, need="solvers.algorithms.quantum:qaoa_qubits"),
     MethodSpec("vqe", "solvers.algorithms.quantum:solve_vqe", QUBO_TYPES,
                "VQE (EfficientSU2/RealAmplitudes on Aer) in a Lagrangian multiplier loop",
-               limit=QUBIT_LIMIT, need="solvers.algorithms.quantum:vqe_qubits"),
+               demo=True, limit=QUBIT_LIMIT, need="solvers.algorithms.quantum:vqe_qubits"),
     MethodSpec("cvar-vqe", "solvers.algorithms.quantum:solve_cvar_vqe",
                QUBO_TYPES,
                "CVaR-VQE (alpha-tail energy) on Aer in a Lagrangian multiplier loop",
-               limit=QUBIT_LIMIT, need="solvers.algorithms.quantum:vqe_qubits"),
+               demo=True, limit=QUBIT_LIMIT, need="solvers.algorithms.quantum:vqe_qubits"),
     MethodSpec("sa", "solvers.algorithms.quantum:solve_sa", QUBO_TYPES,
                "simulated annealing on the problem's QUBO (slack) or the Lagrangian QUBOs",
                demo=True, limit="5,000 QUBO variables of the encoding (dense matrix)",
@@ -128,19 +128,19 @@ for _spec in (
     MethodSpec("shrink-qaoa", "solvers.algorithms.compression:solve_shrink_qaoa",
                ("MDKP", "MIS", "QAP", "MaxCut"),
                "adaptive shrinking (exact merges of correlated bits) to max_qubits, QAOA in the "
-               "multiplier loop, expand, verify-and-repair"),
+               "multiplier loop, expand, verify-and-repair", demo=True),
     MethodSpec("shrink-cvar-vqe", "solvers.algorithms.compression:solve_shrink_cvar_vqe",
                ("MDKP", "MIS", "QAP", "MaxCut"),
                "adaptive shrinking to max_qubits, CVaR-VQE (fast simulator) in the multiplier "
-               "loop, expand, verify-and-repair"),
+               "loop, expand, verify-and-repair", demo=True),
     MethodSpec("qrao", "solvers.algorithms.compression:solve_qrao",
                ("MDKP", "MIS", "QAP", "MaxCut"),
                "quantum random access optimization (qiskit-optimization, magic rounding, Aer), "
-               "shrinking first when the encoding exceeds max_qubits"),
+               "shrinking first when the encoding exceeds max_qubits", demo=True),
     MethodSpec("pce", "solvers.algorithms.compression:solve_pce",
                ("MDKP", "MIS", "QAP", "MaxCut"),
                "Pauli correlation encoding: bits as signs of 2-body correlators, trained on a "
-               "torch statevector, repaired and locally searched"),
+               "torch statevector, repaired and locally searched", demo=True),
     MethodSpec("udc", "solvers.algorithms.udc:solve_udc", ("TSP", "MIS", "MDKP"),
                "GNN divide-and-conquer: learned dividing, learned conquering, reunion",
                demo=True, limit="2,000,000 cities with coordinates",
@@ -151,7 +151,7 @@ for _spec in (
                need="solvers.algorithms.mcts:mcts_need"),
     MethodSpec("tabu", "solvers.algorithms.tabu:solve_tabu", QUADRATIC_TYPES,
                "one-flip tabu search with an elite pool (numba); constrained BQPs on their "
-               "penalty QUBO"),
+               "penalty QUBO", demo=True),
 ):
     register(_spec)
 
