@@ -115,7 +115,7 @@ for _spec in (
                limit="100 items (loss network trained on 20-80 items; 24 adversarial "
                      "binaries per selected item)",
                need="solvers.algorithms.neur2ro:neur2ro_need",
-               imports=("learned.neur2ro.network", "learned.neur2ro.embed")),
+               imports=("learned.neur2ro.network", "learned.neur2ro.embed"), demo=True),
     MethodSpec("milp", "solvers.algorithms.milp:solve_milp", PROBLEM_TYPES,
                "the compiled MILP solved by MathOpt (solver='scip' default, or 'highs'); "
                "for RobustKnapsack the nominal problem, its x priced exactly", demo=True,
@@ -134,12 +134,12 @@ for _spec in (
     MethodSpec("vqe", "solvers.algorithms.quantum:solve_vqe", QUBO_TYPES,
                "VQE (EfficientSU2/RealAmplitudes on Aer) in a Lagrangian multiplier loop",
                limit=QUBIT_LIMIT, need="solvers.algorithms.quantum:vqe_qubits",
-               imports=CIRCUIT_IMPORTS),
+               imports=CIRCUIT_IMPORTS, demo=True),
     MethodSpec("cvar-vqe", "solvers.algorithms.quantum:solve_cvar_vqe",
                QUBO_TYPES,
                "CVaR-VQE (alpha-tail energy) on Aer in a Lagrangian multiplier loop",
                limit=QUBIT_LIMIT, need="solvers.algorithms.quantum:vqe_qubits",
-               imports=CIRCUIT_IMPORTS),
+               imports=CIRCUIT_IMPORTS, demo=True),
     MethodSpec("sa", "solvers.algorithms.quantum:solve_sa", QUBO_TYPES,
                "simulated annealing on the problem's QUBO (slack) or the Lagrangian QUBOs",
                demo=True, limit="5,000 QUBO variables of the encoding (dense matrix)",
@@ -150,14 +150,14 @@ for _spec in (
                "multiplier loop, expand, verify-and-repair",
                limit="max_qubits <= 26 (fast simulator); 2,000 problem bits (each merge "
                "rewrites the dense QUBO)",
-               need="solvers.algorithms.compression:shrink_need"),
+               need="solvers.algorithms.compression:shrink_need", demo=True),
     MethodSpec("shrink-cvar-vqe", "solvers.algorithms.compression:solve_shrink_cvar_vqe",
                ("MDKP", "MIS", "QAP", "MaxCut"),
                "adaptive shrinking to max_qubits, CVaR-VQE (fast simulator) in the multiplier "
                "loop, expand, verify-and-repair",
                limit="max_qubits <= 26 (fast simulator); 2,000 problem bits (each merge "
                "rewrites the dense QUBO)",
-               need="solvers.algorithms.compression:shrink_need"),
+               need="solvers.algorithms.compression:shrink_need", demo=True),
     MethodSpec("qrao", "solvers.algorithms.compression:solve_qrao",
                ("MDKP", "MIS", "QAP", "MaxCut"),
                "quantum random access optimization (qiskit-optimization, magic rounding, Aer), "
@@ -165,14 +165,14 @@ for _spec in (
                limit="max_qubits <= 26 (Aer statevector); 2,000 problem bits (shrunk first when "
                "the encoding needs more qubits)", need="solvers.algorithms.compression:qrao_need",
                imports=("qiskit_aer", "qiskit_optimization.algorithms.qrao",
-                        "qiskit_optimization.minimum_eigensolvers")),
+                        "qiskit_optimization.minimum_eigensolvers"), demo=True),
     MethodSpec("pce", "solvers.algorithms.compression:solve_pce",
                ("MDKP", "MIS", "QAP", "MaxCut"),
                "Pauli correlation encoding: bits as signs of 2- or 3-body correlators, trained "
                "on a torch statevector, repaired and locally searched",
                limit="max_qubits <= 20 (torch statevector): 3,420 problem bits on 3-body "
                "correlators of 20 qubits, else shrunk first",
-               need="solvers.algorithms.compression:pce_need"),
+               need="solvers.algorithms.compression:pce_need", demo=True),
     MethodSpec("udc", "solvers.algorithms.udc:solve_udc", ("TSP", "MIS", "MDKP"),
                "GNN divide-and-conquer: learned dividing, learned conquering, reunion",
                demo=True, limit="2,000,000 cities with coordinates",
@@ -185,7 +185,7 @@ for _spec in (
                "breakout local search: one-flip descent, tabu-directed and random "
                "perturbation of adaptive size (numba); constrained BQPs on their penalty QUBO",
                limit="25,000,000 QUBO matrix entries (n + 2 products sparse; (n + slack)² "
-               "dense with constraints)", need="solvers.algorithms.tabu:tabu_need"),
+               "dense with constraints)", need="solvers.algorithms.tabu:tabu_need", demo=True),
 ):
     register(_spec)
 

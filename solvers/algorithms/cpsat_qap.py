@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import time
+from typing import Callable
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -80,18 +81,19 @@ def solve_qap_cpsat(problem, *, time_limit: float | None = None, seed: int = 0,
     info = {"model": model, "model_size": sizes.get(model), "objective_scale": scale,
             "exact_integer_model": exact, "source": "local_search"}
     rng = np.random.default_rng(seed)
+    tell = _teller(problem, progress)
     if model is None:
         info["cp_sat"] = (f"not run: {sizes['product']} product booleans > "
                           f"{QAP_PRODUCT_MAX_TERMS}")
-        found, moves = _qap_tabu_search(flow, dist, _qap_start(flow, dist), rng, deadline)
+        found, moves = _qap_tabu_search(flow, dist, _qap_start(flow, dist), rng, deadline,
+                                        on_found=tell)
     else:
         found, moves = _qap_tabu_search(flow, dist, _qap_start(flow, dist), rng,
                                         start + budget * QAP_SEARCH_SHARE,
-                                        stall=budget * QAP_STALL_SHARE)
+                                        stall=budget * QAP_STALL_SHARE, on_found=tell)
     _, best, claimed = found[-1]
     trace = [(t - start, problem.evaluate(p)) for t, p, _ in found]
     info["local_search_objective"] = trace[-1][1]
-    _tell(progress, trace[-1:], phase="tabu search")
     if model is not None:
         cp_end = min(deadline, time.perf_counter() + budget * QAP_CP_SAT_SHARE)
         build = _qap_product_model if model == "product" else _qap_element_model
@@ -110,20 +112,21 @@ def solve_qap_cpsat(problem, *, time_limit: float | None = None, seed: int = 0,
                     best, claimed, info["source"] = answer.solution, cp_claimed, "cp_sat"
                 if answer.info["cp_sat_status"] == "OPTIMAL" and exact:
                     return _qap_answer(best, "optimal", trace, info, moves, claimed / scale)
-        more, extra = _qap_tabu_search(flow, dist, best, rng, deadline)
+        more, extra = _qap_tabu_search(flow, dist, best, rng, deadline, on_found=tell)
         moves += extra
         if len(more) > 1:
             _, best, claimed = more[-1]
             info["source"] = "local_search"
             trace += [(t - start, problem.evaluate(p)) for t, p, _ in more[1:]]
-            _tell(progress, trace[-1:], phase="tabu search")
     return _qap_answer(best, "feasible", trace, info, moves, claimed / scale if exact else None)
 
 
-def _tell(progress, points, **detail) -> None:
-    if progress is not None:
-        for _, value in points:
-            progress.improved(value, **detail)
+def _teller(problem, progress):
+    """What the tabu search calls with each permutation it finds (``None``: nobody listens):
+    the permutation's verified cost goes to ``progress`` at once, not at the end of the phase."""
+    if progress is None:
+        return None
+    return lambda p: progress.improved(problem.evaluate(p), phase="tabu search")
 
 
 def _qap_answer(best, status, trace, info, moves, claimed) -> Answer:
@@ -335,10 +338,12 @@ def _qap_start(flow: np.ndarray, dist: np.ndarray) -> np.ndarray:
     return p
 
 
-def _qap_tabu_search(flow, dist, start, rng, end: float, stall: float | None = None):
+def _qap_tabu_search(flow, dist, start, rng, end: float, stall: float | None = None,
+                     on_found: Callable[[np.ndarray], None] | None = None):
     """Robust tabu search (Taillard 1991) over 2-swaps from the permutation ``start``, until
     ``end`` or, when ``stall`` is given, until ``stall`` seconds or ``QAP_STALL_MOVES`` × n
-    moves pass without improvement.
+    moves pass without improvement. ``on_found(permutation)`` is called with the start and with
+    each improvement the moment it is found (live progress).
 
     A swap is tabu when it would put both facilities back on locations they left within a
     random tenure of 0.9n..1.1n moves, unless it beats the best; a facility kept off a location
@@ -351,6 +356,8 @@ def _qap_tabu_search(flow, dist, start, rng, end: float, stall: float | None = N
     dtype = np.float64 if exact_float else np.int64
     state = _QapSwaps(flow.astype(dtype), dist.astype(dtype), start)
     found = [(time.perf_counter(), state.p.copy(), state.cost)]
+    if on_found is not None:
+        on_found(state.p.copy())
     if n < 2:
         return found, 0
     best, best_cost = state.copy(), state.cost
@@ -393,6 +400,8 @@ def _qap_tabu_search(flow, dist, start, rng, end: float, stall: float | None = N
             best, best_cost, improved = state.copy(), state.cost, move
             last_time = time.perf_counter()
             found.append((last_time, state.p.copy(), state.cost))
+            if on_found is not None:
+                on_found(state.p.copy())
 
 
 def _improving(points) -> list[tuple[float, float]]:
