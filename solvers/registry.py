@@ -172,7 +172,8 @@ for _spec in (
                "on a torch statevector, repaired and locally searched",
                limit="max_qubits <= 20 (torch statevector): 3,420 problem bits on 3-body "
                "correlators of 20 qubits, else shrunk first",
-               need="solvers.algorithms.compression:pce_need", demo=True),
+               need="solvers.algorithms.compression:pce_need", demo=True,
+               imports=("torch._dynamo",)),  # Adam's first step imports it (and sympy)
     MethodSpec("udc", "solvers.algorithms.udc:solve_udc", ("TSP", "MIS", "MDKP"),
                "GNN divide-and-conquer: learned dividing, learned conquering, reunion",
                demo=True, limit="2,000,000 cities with coordinates",
