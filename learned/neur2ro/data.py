@@ -112,18 +112,13 @@ def instance_samples(seed: int, k: int, decisions: int, scenarios: int, sizes=SI
     rng = np.random.default_rng([seed, k])
     problem = random_instance(rng, sizes)
     n, constants, scale = problem.size, item_constants(problem), loss_scale(problem)
-    features, selections, targets, nominals = [], [], [], []
+    samples = ([], [], [], [])
     for _ in range(decisions):
         x = random_selection(rng, n) if rng.random() < RANDOM_SELECTION_SHARE \
             else near_good_selection(rng, problem)
         xis = [attack_scenario(rng, problem, x) for _ in range(scenarios)]
-        nominal, *values = problem.recourse_values(x, [np.zeros(n)] + xis)
-        for xi, value in zip(xis, values):
-            features.append(item_features(constants, xi))
-            selections.append(x)
-            targets.append((nominal - value) / scale)
-            nominals.append(nominal / scale)
-    return features, selections, targets, nominals
+        _label(problem, constants, scale, x, xis, samples)
+    return samples
 
 
 def visited_samples(network, seed: int, k: int, iterations: int, scenarios: int, sizes=SIZES,
@@ -152,17 +147,26 @@ def visited_samples(network, seed: int, k: int, iterations: int, scenarios: int,
         if attacked is None or any(np.allclose(attacked[0], xi, atol=1e-6) for xi in stored):
             break
         stored.append(attacked[0])
-    features, selections, targets, nominals = [], [], [], []
+    samples = ([], [], [], [])
     for x in visited:
         xis = [xi * x for xi in stored] + [attack_scenario(rng, problem, x)
                                            for _ in range(scenarios)]
-        nominal, *values = problem.recourse_values(x, [np.zeros(n)] + xis)
-        for xi, value in zip(xis, values):
-            features.append(item_features(constants, xi))
-            selections.append(x)
-            targets.append((nominal - value) / scale)
-            nominals.append(nominal / scale)
-    return features, selections, targets, nominals
+        _label(problem, constants, scale, x, xis, samples)
+    return samples
+
+
+def _label(problem, constants, scale: float, x: np.ndarray, xis: list,
+           samples: tuple[list, list, list, list]) -> None:
+    """Append one sample per scenario of ``xis`` at selection ``x`` to ``samples`` (features,
+    selections, targets ``Δ / scale``, ``Q(x, 0) / scale``); the exact recourse values come
+    from one ``recourse_values`` call."""
+    features, selections, targets, nominals = samples
+    nominal, *values = problem.recourse_values(x, [np.zeros(problem.size)] + xis)
+    for xi, value in zip(xis, values):
+        features.append(item_features(constants, xi))
+        selections.append(x)
+        targets.append((nominal - value) / scale)
+        nominals.append(nominal / scale)
 
 
 def generate_visited(network, instances: int, iterations: int = 6, scenarios: int = 6,
