@@ -77,6 +77,13 @@ def er_graphs(count: int, first: int = 0) -> list[MIS]:
     return [MIS.random(int(sizes[s]), p=0.15, seed=s) for s in range(first, first + count)]
 
 
+def large_er_graphs(sizes: str, degree: float, count: int) -> list[MIS]:
+    """``count`` ER graphs of each size with mean degree ``degree`` (seeds 7·10^5 + k, never
+    used in training): the training graphs' degrees at 10-100 times their size."""
+    return [MIS.random(int(n), p=degree / (int(n) - 1), seed=700000 + k)
+            for n in sizes.split(",") for k in range(1, count + 1)]
+
+
 def dimacs_graphs(names: str) -> list[MIS]:
     folder = SHARED / "mis" / "dimacs"
     if not folder.is_dir():
@@ -133,25 +140,26 @@ def paired(a: np.ndarray, b: np.ndarray) -> str:
             f"sign test p = {sign:.3f}, Wilcoxon p = {rank:.3f})")
 
 
-def mis_table(title: str, graphs: list[MIS], limit: float) -> list[str]:
+def mis_table(title: str, graphs: list[MIS], limit: float,
+              columns: tuple[str, ...] = COLUMNS) -> list[str]:
     lines = [f"### {title} ({limit:g} s per graph)", "",
-             "| graph | n | best known | " + " | ".join(COLUMNS) + " |",
-             "|---" * (len(COLUMNS) + 3) + "|"]
+             "| graph | n | best known | " + " | ".join(columns) + " |",
+             "|---" * (len(columns) + 3) + "|"]
     rows = []
     for graph in graphs:
-        row = run(graph, limit)
+        row = run(graph, limit, columns)
         rows.append(row)
         known = f"{graph.best_known:g}" if graph.best_known else "–"
         lines.append(f"| {graph.name} | {graph.n} | {known} | "
-                     + " | ".join(_cell(row[c]) for c in COLUMNS) + " |")
+                     + " | ".join(_cell(row[c]) for c in columns) + " |")
         print(lines[-1], flush=True)
     if rows:
         lines.append("| **mean** (none found: 0) | | | " + " | ".join(
-            f"**{np.mean([np.nan_to_num(r[c]) for r in rows]):.2f}**" for c in COLUMNS) + " |")
+            f"**{np.mean([np.nan_to_num(r[c]) for r in rows]):.2f}**" for c in columns) + " |")
         lines.append("| max seconds | | | " + " | ".join(
-            f"{max(r[c + ' s'] for r in rows):.1f}" for c in COLUMNS) + " |")
+            f"{max(r[c + ' s'] for r in rows):.1f}" for c in columns) + " |")
         lines.append("")
-        for other in ("random", "ls"):
+        for other in [c for c in ("random", "degree", "ls") if c in columns]:
             lines.append(f"udc vs {other}, wins/ties/losses: " + paired(
                 [r["udc"] for r in rows], [np.nan_to_num(r[other]) for r in rows]))
             lines.append("")
@@ -311,6 +319,10 @@ def main(argv=None) -> None:
     parser.add_argument("--no-tables", action="store_true", help="the paired study alone")
     parser.add_argument("--score-study", type=int, default=0, help="development graphs")
     parser.add_argument("--one-round", action="store_true", help="UDC without local search")
+    parser.add_argument("--large-er", default="none",
+                        help="sizes of larger ER graphs (e.g. 5000,10000,20000), or 'none'")
+    parser.add_argument("--large-degree", type=float, default=50.0)
+    parser.add_argument("--large-count", type=int, default=3, help="graphs per size")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     out = []
@@ -328,6 +340,10 @@ def main(argv=None) -> None:
             out += mis_table("ER-700-800, p = 0.15", graphs, args.mis_time)
         if args.dimacs != "none" and not args.no_tables:
             out += mis_table("DIMACS complements", dimacs_graphs(args.dimacs), args.mis_time)
+        if args.large_er != "none":
+            graphs = large_er_graphs(args.large_er, args.large_degree, args.large_count)
+            out += mis_table(f"ER, mean degree {args.large_degree:g}, larger than trained",
+                             graphs, args.mis_time, ("udc", "random", "degree", "ls", "ortools"))
         if args.ba != "none" and not args.no_tables:
             graphs = [MIS.barabasi_albert(int(n), 3, seed=1) for n in args.ba.split(",")]
             out += mis_table("Barabási–Albert, m = 3", graphs, args.mis_time)
