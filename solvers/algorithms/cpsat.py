@@ -27,6 +27,7 @@ DEFAULT_TIME_LIMIT = 10.0
 MAX_DECIMALS = 6
 MAX_COEFFICIENT = 2**53
 CLIQUE_COVER_WORK = 5_000_000
+BUILD_CHECK_EVERY = 2048  # constraints (or edges) between two reads of the clock while building
 DETERMINISTIC_SHARE = 0.5  # of the time left, as CP-SAT's deterministic-time limit
 
 
@@ -78,7 +79,12 @@ def solve_mis_cpsat(problem, *, time_limit: float | None = None, seed: int = 0,
     start, deadline = _clock(time_limit)
     model = cp_model.CpModel()
     x = [model.new_bool_var(f"x{v}") for v in range(problem.size)]
-    for clique in edge_clique_cover(problem.size, problem.edges.tolist()):
+    cliques = edge_clique_cover(problem.size, problem.edges.tolist(), deadline=deadline)
+    for k, clique in enumerate(cliques):
+        if k % BUILD_CHECK_EVERY == 0 and time.perf_counter() >= deadline:
+            return Answer(solution=None, status="feasible", info={
+                "stop": f"the time limit passed while the model was built ({k} of "
+                        f"{len(cliques)} clique constraints, {len(problem.edges)} edges)"})
         model.add_at_most_one([x[v] for v in clique])
     model.maximize(cp_model.LinearExpr.sum(x))
     return _run(model, problem, x, _bits, 1, start, deadline, seed, num_workers, True, {},
@@ -130,12 +136,15 @@ def solve_bqp_cpsat(problem, *, time_limit: float | None = None, seed: int = 0,
                  "product_booleans": len(products)}, deterministic, progress=progress)
 
 
-def edge_clique_cover(n: int, edges: list, work_limit: int = CLIQUE_COVER_WORK) -> list[list[int]]:
+def edge_clique_cover(n: int, edges: list, work_limit: int = CLIQUE_COVER_WORK,
+                      deadline: float | None = None) -> list[list[int]]:
     """Cliques that together hold every edge ``(u, v)`` (``u < v``), grown greedily.
 
     A clique grows by the common neighbour with the most neighbours among the remaining common
     neighbours. The work (sum of squared candidate counts) is bounded by ``work_limit``, so the
     cover is deterministic; edges still uncovered when the budget is spent stay cliques of two.
+    Growing also stops at ``deadline`` (``time.perf_counter()``; then the cover depends on the
+    machine's speed, and the caller is out of time anyway).
 
     >>> edge_clique_cover(4, [(0, 1), (0, 2), (1, 2), (2, 3)])
     [[0, 1, 2], [2, 3]]
@@ -146,8 +155,9 @@ def edge_clique_cover(n: int, edges: list, work_limit: int = CLIQUE_COVER_WORK) 
         neighbours[v].add(u)
     covered: set[tuple[int, int]] = set()
     cliques, work = [], 0
-    for u, v in edges:
-        if work >= work_limit:
+    for k, (u, v) in enumerate(edges):
+        if work >= work_limit or (deadline is not None and k % BUILD_CHECK_EVERY == 0
+                                  and time.perf_counter() >= deadline):
             break
         if (u, v) in covered:
             continue

@@ -7,7 +7,7 @@ import pytest
 from problems import BQP, MDKP, MIS, QAP, MaxCut
 from problems import mdkp, mis, qap
 from solvers import solve
-from solvers.algorithms.cpsat import edge_clique_cover, solve_mdkp_cpsat
+from solvers.algorithms.cpsat import edge_clique_cover, solve_mdkp_cpsat, solve_mis_cpsat
 from solvers.algorithms.cpsat_qap import _QapSwaps
 
 def assert_monotone_trace(result):
@@ -80,6 +80,20 @@ def test_edge_clique_cover_holds_every_edge_and_only_cliques(work_limit):
     pairs = {pair for clique in cliques for pair in itertools.combinations(clique, 2)}
     assert pairs == edges
     assert (max(map(len, cliques)) > 2) == (work_limit > 0)
+
+
+def test_a_past_deadline_still_covers_every_edge_with_pairs():
+    graph = MIS.random(40, p=0.5, seed=3)
+    cliques = edge_clique_cover(graph.n, graph.edges.tolist(), deadline=0.0)
+    assert all(len(c) == 2 for c in cliques) and len(cliques) == len(graph.edges)
+
+
+def test_mis_model_building_stops_at_the_time_limit():
+    # a dense p_hat700-1 complement took 44 s to build against a 10 s limit before the check
+    answer = solve_mis_cpsat(MIS.random(100, p=0.5, seed=1), time_limit=1e-9)
+    assert answer.solution is None and "while the model was built" in answer.info["stop"]
+    result = solve(MIS.random(100, p=0.5, seed=1), "ortools", time_limit=1e-9)
+    assert result.status == "no_solution" and "model was built" in result.info["stop"]
 
 
 def test_keller4_reaches_its_clique_number(benchmark_file):
