@@ -143,8 +143,9 @@ def edge_clique_cover(n: int, edges: list, work_limit: int = CLIQUE_COVER_WORK,
     A clique grows by the common neighbour with the most neighbours among the remaining common
     neighbours. The work (sum of squared candidate counts) is bounded by ``work_limit``, so the
     cover is deterministic; edges still uncovered when the budget is spent stay cliques of two.
-    Growing also stops at ``deadline`` (``time.perf_counter()``; then the cover depends on the
-    machine's speed, and the caller is out of time anyway).
+    Growing also stops at ``deadline`` (``time.perf_counter()``): every edge is then added as a
+    pair without sorting out the covered ones (the cover depends on the machine's speed then,
+    and the caller is out of time anyway).
 
     >>> edge_clique_cover(4, [(0, 1), (0, 2), (1, 2), (2, 3)])
     [[0, 1, 2], [2, 3]]
@@ -155,12 +156,13 @@ def edge_clique_cover(n: int, edges: list, work_limit: int = CLIQUE_COVER_WORK,
         neighbours[v].add(u)
     covered: set[tuple[int, int]] = set()
     cliques, work = [], 0
-    for k, (u, v) in enumerate(edges):
-        if work >= work_limit or (deadline is not None and k % BUILD_CHECK_EVERY == 0
-                                  and time.perf_counter() >= deadline):
+    for u, v in edges:
+        if work >= work_limit:
             break
         if (u, v) in covered:
             continue
+        if deadline is not None and time.perf_counter() >= deadline:
+            return cliques + [[u, v] for u, v in edges]  # some pairs twice: still a cover
         clique, candidates = [u, v], neighbours[u] & neighbours[v]
         while candidates:
             work += len(candidates) ** 2
