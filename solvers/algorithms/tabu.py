@@ -252,7 +252,7 @@ def _breakout(indptr, indices, data, x, field, tabu_until, ints, floats, best_x,
               prio, arg, ring_head, ring_next, ring_prev, rng):  # pragma: no cover - compiled
     """Up to ``moves`` flips of breakout local search (see the module docstring).
 
-    ``ints``/``floats`` hold the state between calls (indices MOVE .. OPTIMA, ENERGY, BEST);
+    ``ints``/``floats`` hold the state between calls (MOVE .. RESTARTS, ENERGY .. RUN_BEST);
     ``hashed`` = [hash of x, hash of the last local optimum]; ``best_x`` the best local
     optimum so far.
     """
