@@ -18,6 +18,22 @@ searches (Glover, Lü & Hao 2010):
 * **jump magnitude**: ``L = L0`` after a different local optimum; ``L + 1`` when the descent
   fell back into the optimum it left (a 64-bit Zobrist hash of ``x`` says so), up to ``Lmax``;
   after ``T = 1000`` local optima without improvement one strong random perturbation.
+* **restarts** (not in BLS): when ``R · luby(k)`` local optima in a row have not improved the
+  best energy of the current run, the search restarts from a random point (each variable
+  flipped with probability 1/2; the best solution found so far is kept). ``R = 1000`` and
+  ``luby(k)`` is the k-th term (k = restarts so far + 1) of Luby's universal restart sequence
+  1, 1, 2, 1, 1, 2, 4, 1, … (Luby, Sinclair & Zuckerman 1993), so runs that keep improving are
+  never cut and later runs get longer.
+
+Why the restarts: on ±1 graphs with hubs (unions of two random Apollonian triangulations of
+800 nodes, the degree profile of the rudy planar graphs: minimum degree 6, a tail to degree
+100+) the walk without restarts stays in the region where it started: four seeds ended at
+1004, 1009, 1005 and 992 in 20 s runs (the 992 found at 1.9 s, then 18 s without
+improvement); with restarts 1005, 1007, 1005, 1005, and at 10 s 998–1007 against 992–1009. On
+an 800-node ±1 random graph of density 6 %, a unit-weight Apollonian union and a dense
+bqp500-like QUBO the cuts stayed within the seed-to-seed spread (generated graphs only, never
+the Gset files). A longer tenure (n/5) helped the Apollonian unions of 800 nodes too but was
+worse on 1,600–2,000-node graphs, so the tenure stays BLS's.
 
 BLS starts from ``L0 = n/100`` and caps at ``Lmax = n/10``. Here ``L0 = n/4`` and
 ``Lmax = n``: on generated graphs (random ±1 toroidal grids of 800 and 1,600 nodes, unions of
@@ -25,8 +41,10 @@ two random planar triangulations with ±1 and unit weights, ±1 Erdős–Rényi 
 nodes; 10 s runs, never the Gset files), directed perturbations of n/4 to n moves found
 clearly better cuts than n/100 .. n/10 on the 800-node ±1 graph of density 6 % (2,086–2,092
 against 2,041) and the ±1 planar union (990 against 977), and cuts within noise (±3) on the
-others; so the search is mostly a tabu walk broken into stretches of ``L`` moves, each ended
-by a descent.
+others (rechecked in session 6 on a ±1 Delaunay union of 2,000 nodes and a ±1 random graph
+of 1,600 nodes, degree 48: n/100 .. n/10 again behind, 2,571/2,566 against 2,595/2,582 and
+4,329 against 4,361/4,372); so the search is mostly a tabu walk broken into stretches of
+``L`` moves, each ended by a descent.
 
 Finding the best move is the hot loop. On sparse models (``degree · log2 n < n/4``: planar and
 toroidal graphs, sparse random graphs) the gains sit in two tournament trees, one for the free
@@ -68,10 +86,11 @@ TIE = 1e-9
 STAGNATION = 1000  # T: local optima without improvement before a strong random perturbation
 MIN_DIRECTED = 0.8  # P0: the least probability of a directed perturbation
 MIN_TENURE = 3
+RESTART = 1000  # R: a run ends after R·luby(k) local optima without improving its own best
 
 # The search's state between chunks (kernel arrays ``ints`` and ``floats``).
-MOVE, DONE, PHASE, LEFT, JUMP, OMEGA, DIRECTED, OPTIMA = range(8)
-ENERGY, BEST = range(2)
+MOVE, DONE, PHASE, LEFT, JUMP, OMEGA, DIRECTED, OPTIMA, STALL, RESTARTS = range(10)
+ENERGY, BEST, RUN_BEST = range(3)
 DESCENT, PERTURB = 0, 1
 FREE, TABU = 0, 1
 
@@ -99,6 +118,20 @@ def _below(rng, bound):  # pragma: no cover - compiled
 def _uniform(rng):  # pragma: no cover - compiled
     """Uniform float in [0, 1)."""
     return np.float64(_next(rng) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@numba.njit(cache=True)
+def _luby(i):  # pragma: no cover - compiled
+    """Term ``i`` (from 1) of Luby's sequence 1, 1, 2, 1, 1, 2, 4, 1, 1, 2, 1, 1, 2, 4, 8, ..."""
+    k = 1
+    while (1 << k) - 1 < i:
+        k += 1
+    while i != (1 << k) - 1:
+        i -= (1 << (k - 1)) - 1
+        k = 1
+        while (1 << k) - 1 < i:
+            k += 1
+    return 1 << (k - 1)
 
 
 @numba.njit(cache=True)
@@ -215,11 +248,11 @@ def _expire(x, field, ints, key, prio, arg, ring_head, ring_next, rng):
 
 @numba.njit(cache=True)
 def _breakout(indptr, indices, data, x, field, tabu_until, ints, floats, best_x, hashed,
-              zobrist, moves, tenure, small_jump, large_jump, random_jump, trees, key, prio, arg,
-              ring_head, ring_next, ring_prev, rng):  # pragma: no cover - compiled
+              zobrist, moves, tenure, small_jump, large_jump, random_jump, patience, trees, key,
+              prio, arg, ring_head, ring_next, ring_prev, rng):  # pragma: no cover - compiled
     """Up to ``moves`` flips of breakout local search (see the module docstring).
 
-    ``ints``/``floats`` hold the state between calls (indices MOVE .. OPTIMA, ENERGY, BEST);
+    ``ints``/``floats`` hold the state between calls (MOVE .. RESTARTS, ENERGY .. RUN_BEST);
     ``hashed`` = [hash of x, hash of the last local optimum]; ``best_x`` the best local
     optimum so far.
     """
@@ -249,6 +282,25 @@ def _breakout(indptr, indices, data, x, field, tabu_until, ints, floats, best_x,
                 ints[OMEGA] = 0
             else:
                 ints[OMEGA] += 1
+            if floats[ENERGY] < floats[RUN_BEST] - TIE:
+                floats[RUN_BEST] = floats[ENERGY]
+                ints[STALL] = 0
+            else:
+                ints[STALL] += 1
+            if patience > 0 and ints[STALL] > patience * _luby(ints[RESTARTS] + 1):
+                for i in range(n):
+                    if _below(rng, 2) == 0:
+                        if trees:
+                            _expire(x, field, ints, key, prio, arg, ring_head, ring_next, rng)
+                        _flip(i, indptr, indices, data, x, field, tabu_until, ints, floats,
+                              hashed, zobrist, tenure, trees, key, prio, arg, ring_head,
+                              ring_next, ring_prev, rng)
+                floats[RUN_BEST] = np.inf
+                ints[STALL] = 0
+                ints[OMEGA] = 0
+                ints[JUMP] = small_jump
+                ints[RESTARTS] += 1
+                continue
             directed = True
             if ints[OMEGA] > STAGNATION:
                 ints[JUMP] = large_jump
@@ -283,14 +335,16 @@ def _breakout(indptr, indices, data, x, field, tabu_until, ints, floats, best_x,
 def tabu_search(Q, *, seed: int = 0, deadline: float | None = None,
                 iterations: int | None = None, tenure: int | None = None,
                 jump: int | None = None, max_jump: int | None = None, gains: str = "auto",
-                on_improvement=None) -> tuple[np.ndarray, float, dict]:
+                restart: int = RESTART, on_improvement=None) -> tuple[np.ndarray, float, dict]:
     """Minimise ``x @ Q @ x`` over 0/1 vectors (``Q`` symmetric, dense or scipy sparse).
 
     Stops at ``deadline`` (a ``time.perf_counter()`` value) or after ``iterations`` moves,
     whichever comes first (one of them is required). ``tenure`` is the longest tabu tenure
     (default ``max(3, n/10, min(10, n/2))``), ``jump`` and ``max_jump`` the perturbation's
-    ``L0`` and ``Lmax`` (defaults ``max(1, n/4)``, ``max(2, n)``). ``gains`` picks how the best
-    move is found: ``"trees"``, ``"scan"`` or ``"auto"`` (trees when ``degree · log2 n < n/4``).
+    ``L0`` and ``Lmax`` (defaults ``max(1, n/4)``, ``max(2, n)``), ``restart`` the unit ``R``
+    of the Luby restart schedule in local optima (default 1000; 0: never restart). ``gains``
+    picks how the best move is found: ``"trees"``, ``"scan"`` or ``"auto"`` (trees when
+    ``degree · log2 n < n/4``).
     ``on_improvement(x, energy)`` is called whenever the best energy improves. Returns (best x,
     its energy, statistics).
 
@@ -314,6 +368,8 @@ def tabu_search(Q, *, seed: int = 0, deadline: float | None = None,
         _positive(name, value)
     if tenure < MIN_TENURE:
         raise ValueError(f"tabu: tenure must be at least {MIN_TENURE}, got {tenure!r}")
+    if not isinstance(restart, (int, np.integer)) or isinstance(restart, bool) or restart < 0:
+        raise ValueError(f"tabu: restart must be a non-negative integer, got {restart!r}")
     if large < small:
         raise ValueError(f"tabu: max_jump ({large}) must be at least jump ({small})")
     diagonal = Q.diagonal()
@@ -333,9 +389,9 @@ def tabu_search(Q, *, seed: int = 0, deadline: float | None = None,
     field = diagonal + 2.0 * (off @ x)
     energy = float(x @ (off @ x) + diagonal @ x)
     tabu_until = np.zeros(n, dtype=np.int64)
-    ints = np.zeros(8, dtype=np.int64)
+    ints = np.zeros(10, dtype=np.int64)
     ints[JUMP] = small
-    floats = np.array([energy, np.inf])
+    floats = np.array([energy, np.inf, np.inf])
     hashed = np.array([np.bitwise_xor.reduce(zobrist[x == 1]) if n else 0, 0], dtype=np.uint64)
     key, prio, arg = _trees(x, field, n if trees else 0, rng)
     ring_head = np.full(tenure + 1 if trees else 1, -1, dtype=np.int64)
@@ -356,8 +412,8 @@ def tabu_search(Q, *, seed: int = 0, deadline: float | None = None,
             stopped_by = "time limit"
             break
         _breakout(indptr, indices, data, x, field, tabu_until, ints, floats, best_x, hashed,
-                  zobrist, budget, tenure, small, large, max(1, n // 10), trees, key, prio, arg,
-                  ring_head, ring_next, ring_prev, kernel_rng)
+                  zobrist, budget, tenure, small, large, max(1, n // 10), restart, trees, key,
+                  prio, arg, ring_head, ring_next, ring_prev, kernel_rng)
         if floats[BEST] < best_energy - TIE:
             best_energy = float(floats[BEST])
             if on_improvement is not None:
@@ -368,7 +424,7 @@ def tabu_search(Q, *, seed: int = 0, deadline: float | None = None,
             on_improvement(best_x, best_energy)
     best_energy = float(best_x @ (off @ best_x) + diagonal @ best_x)  # exact, no drift
     return best_x, best_energy, {"moves": int(ints[DONE]), "local_optima": int(ints[OPTIMA]),
-                                 "stopped_by": stopped_by,
+                                 "stopped_by": stopped_by, "restarts": int(ints[RESTARTS]),
                                  "gains": "trees" if trees else "scan",
                                  "tenure": f"U({MIN_TENURE}..{tenure})",
                                  "jump": f"{small}..{large}"}
@@ -429,11 +485,12 @@ def tabu_need(problem, **options) -> Need:
 def solve_tabu(problem, *, time_limit: float | None = None, seed: int = 0,
                iterations: int | None = None, tenure: int | None = None,
                jump: int | None = None, max_jump: int | None = None,
-               progress=None) -> Answer:
+               restart: int = RESTART, progress=None) -> Answer:
     """Breakout local search on a BQP, QUBO or MaxCut (see the module docstring).
 
     ``time_limit`` (default 10 s) covers building the QUBO and the search; with ``iterations``
     the search also stops after that many moves (then the same seed gives the same answer).
+    ``tenure``, ``jump``, ``max_jump`` and ``restart`` are :func:`tabu_search`'s.
     ``progress`` (set by ``solve``) is told of each improvement as it is found.
 
     >>> from problems import MaxCut
@@ -467,7 +524,7 @@ def solve_tabu(problem, *, time_limit: float | None = None, seed: int = 0,
 
     x, energy, info = tabu_search(Q, seed=seed, deadline=deadline, iterations=iterations,
                                   tenure=tenure, jump=jump, max_jump=max_jump,
-                                  on_improvement=record)
+                                  restart=restart, on_improvement=record)
     solution = x if decode is None else decode(x)
     info["qubo_variables"] = len(x)
     if decode is None:

@@ -51,6 +51,18 @@ def test_same_seed_and_budget_give_the_same_answer():
     assert [v for _, v in first.trace] == [v for _, v in second.trace]
 
 
+def test_restarts_keep_the_search_deterministic_and_the_best_answer():
+    problem = MaxCut.random(200, p=0.03, signed=True, seed=5)
+    runs = [solve(problem, "tabu", seed=3, iterations=60_000, time_limit=600, restart=5)
+            for _ in range(2)]
+    assert runs[0].info["restarts"] > 0
+    assert np.array_equal(runs[0].solution, runs[1].solution)
+    assert [v for _, v in runs[0].trace] == [v for _, v in runs[1].trace]
+    assert runs[0].objective == max(v for _, v in runs[0].trace)  # a restart loses no best
+    off = solve(problem, "tabu", seed=3, iterations=60_000, time_limit=600, restart=0)
+    assert off.info["restarts"] == 0
+
+
 def test_results_are_verified_and_traced():
     problem = BQP.random(40, density=0.3, seed=2, sense="max")
     result = solve(problem, "tabu", seed=0, iterations=20_000, time_limit=600)
@@ -101,7 +113,8 @@ def test_too_large_a_qubo_is_refused_before_it_is_built():
 @pytest.mark.parametrize("options, message", [({"iterations": 0}, "iterations"),
                                               ({"tenure": 2}, "tenure"),
                                               ({"jump": 0}, "jump"),
-                                              ({"jump": 5, "max_jump": 4}, "max_jump")])
+                                              ({"jump": 5, "max_jump": 4}, "max_jump"),
+                                              ({"restart": -1}, "restart")])
 def test_bad_options_are_refused(options, message):
     with pytest.raises(ValueError, match=message):
         solve(MaxCut.random(5, seed=0), "tabu", **options)
