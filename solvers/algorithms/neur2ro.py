@@ -9,6 +9,8 @@ Q(x, ξ)`` of ``learned.neur2ro`` embedded as a MILP (``learned.neur2ro.embed``)
    ``ξ^k`` (one copy of the embedded value head per scenario; the item layer is linear in
    ``x`` for a fixed ``ξ``). Its optimum is the *surrogate bound*. No scenario is stored at
    first, so the first main problem is the nominal problem and its ``x`` the nominal optimum.
+   Each main problem stops after ``node_limit`` branch-and-bound nodes (default
+   ``MAIN_NODE_LIMIT``) with its incumbent and its dual bound as the surrogate bound.
 2. Adversarial problem, by default (``adversary="exact"``) the exact worst case ``ξ*`` of
    ``x*`` (``problem.worst_case``: exact separation, which also prices ``x*``), with
    ``adversary="network"`` Neur2RO's ``max_{ξ in Ξ} Δ̂(x*, ξ)`` (the item encoder and the head
@@ -82,7 +84,7 @@ MAIN_NODE_LIMIT = 500
 def solve_neur2ro(problem, *, time_limit: float | None = None, seed: int = 0,
                   surrogate: str = "trained", max_iterations: int = 3, gap: float = 2e-3,
                   price_candidates: int = 5, adversary: str = "exact",
-                  certify: bool = False) -> Answer:
+                  node_limit: int | None = MAIN_NODE_LIMIT, certify: bool = False) -> Answer:
     """Neur2RO's surrogate CCG on a ``RobustKnapsack``, its candidates priced exactly.
 
     Parameters
@@ -101,6 +103,9 @@ def solve_neur2ro(problem, *, time_limit: float | None = None, seed: int = 0,
     adversary : ``"network"`` (maximise the embedded loss over Ξ, Neur2RO's adversarial
         problem) or ``"exact"`` (the exact worst case ``problem.worst_case(x*)``: exact
         separation, which also prices ``x*``; the main problem still sees only the network).
+    node_limit : branch-and-bound nodes each main problem may take (None: until its 0.1 %
+        gap closes or its time share runs out); an effort limit that does not depend on the
+        machine's load.
     certify : also compute a valid upper bound with the exact scenario MILP.
 
     Returns
@@ -138,6 +143,10 @@ def solve_neur2ro(problem, *, time_limit: float | None = None, seed: int = 0,
             and price_candidates >= 1):
         raise ValueError(f"neur2ro: price_candidates must be a positive integer, "
                          f"got {price_candidates!r}")
+    if node_limit is not None and not (isinstance(node_limit, int)
+                                       and not isinstance(node_limit, bool) and node_limit >= 1):
+        raise ValueError(f"neur2ro: node_limit must be a positive integer or None, "
+                         f"got {node_limit!r}")
     start = time.perf_counter()
     limit = DEFAULT_TIME_LIMIT if time_limit is None else float(time_limit)
     deadline = start + limit
@@ -155,7 +164,7 @@ def solve_neur2ro(problem, *, time_limit: float | None = None, seed: int = 0,
     while iterations < max_iterations:
         tick = time.perf_counter()
         solved = main_problem(problem, network, scenarios, x, seed,
-                              min(loop_deadline - tick, MILP_SHARE * limit), MAIN_NODE_LIMIT)
+                              min(loop_deadline - tick, MILP_SHARE * limit), node_limit)
         main_time += time.perf_counter() - tick
         if solved is None:
             stopped = "time_limit"
