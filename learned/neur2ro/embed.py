@@ -151,18 +151,21 @@ def selection_loss(model: mathopt.Model, network, problem, x, xi_vars, name: str
 MILP_GAP = 1e-3
 
 
-def _parameters(seed: int, seconds: float, absolute_gap: float = 0.0
-                ) -> mathopt.SolveParameters:
+def _parameters(seed: int, seconds: float, absolute_gap: float = 0.0,
+                node_limit: int | None = None) -> mathopt.SolveParameters:
     return mathopt.SolveParameters(time_limit=timedelta(seconds=seconds), random_seed=seed,
                                    threads=1, relative_gap_tolerance=MILP_GAP,
-                                   absolute_gap_tolerance=absolute_gap)
+                                   absolute_gap_tolerance=absolute_gap, node_limit=node_limit)
 
 
-def main_problem(problem, network, scenarios, hint_x, seed: int, seconds: float):
+def main_problem(problem, network, scenarios, hint_x, seed: int, seconds: float,
+                 node_limit: int | None = None):
     """``(x, surrogate bound)`` of ``max (p̄ - f) x + f y⁰ - η``, ``y⁰ <= x``, ``c y⁰ <= C``,
     ``η >= Δ̂(x, ξ^k)`` for each scenario, ``η >= 0`` (MathOpt/SCIP; see
     ``solvers.algorithms.neur2ro``), or None when no time is left or nothing was found in it.
-    ``network`` None or no scenarios: the nominal problem."""
+    ``network`` None or no scenarios: the nominal problem. ``node_limit`` caps SCIP's
+    branch-and-bound nodes (an effort limit that, unlike the time, does not depend on the
+    machine's load; the incumbent and the dual bound at the limit are returned)."""
     if seconds <= 0.05:
         return None
     n = problem.size
@@ -183,7 +186,8 @@ def main_problem(problem, network, scenarios, hint_x, seed: int, seconds: float)
                    + mathopt.LinearSum(float(f) * y for f, y in
                                        zip(problem.outsourcing_cost, y_vars)) - eta)
     hint = mathopt.SolutionHint(variable_values={v: float(h) for v, h in zip(x_vars, hint_x)})
-    result = mathopt.solve(model, mathopt.SolverType.GSCIP, params=_parameters(seed, seconds),
+    result = mathopt.solve(model, mathopt.SolverType.GSCIP,
+                           params=_parameters(seed, seconds, node_limit=node_limit),
                            model_params=mathopt.ModelSolveParameters(solution_hints=[hint]))
     if not result.has_primal_feasible_solution():
         return None

@@ -58,6 +58,7 @@ def test_time_limit_is_a_wall_clock_promise():
 @pytest.mark.parametrize("options,message", [
     (dict(surrogate="oracle"), "surrogate"), (dict(max_iterations=0), "max_iterations"),
     (dict(gap=-1.0), "gap"), (dict(adversary="oracle"), "adversary"),
+    (dict(node_limit=0), "node_limit"), (dict(node_limit=2.5), "node_limit"),
 ])
 def test_impossible_options_are_rejected(options, message):
     with pytest.raises(ValueError, match=message):
@@ -88,3 +89,11 @@ def test_instances_beyond_the_declared_limit_are_refused_before_anything_is_buil
 
     with pytest.raises(TooLarge, match="needs 101 items; the limit is 100"):
         solve(RobustKnapsack.random(101, seed=0), "neur2ro", time_limit=5)
+
+
+def test_node_capped_main_problems_still_return_an_exactly_priced_selection():
+    # one node per main problem: SCIP hands back its (warm-started) incumbent and dual bound
+    p = RobustKnapsack.random(12, "ASC", h=40, delta=1.0, budget_factor=0.2, seed=4)
+    capped = solve(p, "neur2ro", time_limit=30, node_limit=1, surrogate=SURROGATES[0])
+    assert capped.objective == pytest.approx(brute_value(p, capped.solution), abs=1e-6)
+    assert capped.info["iterations"] >= 1 and capped.info["candidates_priced"] >= 1
