@@ -149,6 +149,7 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--maxcut-time-limit", type=float, default=60.0)
     parser.add_argument("--pce-steps", type=int, default=100)
+    parser.add_argument("--pce-restarts", type=int, default=1)
     parser.add_argument("--max-qubits", type=int, default=BUDGET,
                         help=f"qubit budget of every method (default {BUDGET})")
     parser.add_argument("--jsonl", default=None, help="append every run as a JSON line here")
@@ -170,6 +171,7 @@ def main() -> None:
         OPTIONS[method]["max_qubits"] = args.max_qubits
     OPTIONS["qrao"]["max_qubits"] = args.max_qubits
     OPTIONS["pce"]["steps"] = args.pce_steps
+    OPTIONS["pce"]["restarts"] = args.pce_restarts
     rows = []
     for problem in instances(set(args.families.split(","))):
         if args.instances and not any(s in problem.name for s in args.instances.split(",")):
