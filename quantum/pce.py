@@ -325,7 +325,7 @@ class PCE:
         self.body, self.restarts = body, restarts
         self.rng = np.random.default_rng(seed)
         self.last_qubits = self.last_body = self.last_layers = None
-        self.last_steps = 0
+        self.last_steps = self.last_evaluations = 0
         self.deadline = None  # absolute perf_counter time after which no step starts
 
     def qubits(self, num_variables: int) -> int:
@@ -384,6 +384,7 @@ class PCE:
         finally:
             torch.set_num_threads(before)
         best = int(np.argmin(losses))
+        self.last_evaluations = keeper.evaluations
         return unique_samples(keeper.bits(), params=params[best].reshape(-1),
                               value=float(losses[best]) * norm,
                               evaluations=keeper.evaluations, shots=0)

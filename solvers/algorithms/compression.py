@@ -237,7 +237,8 @@ def solve_pce(problem, *, time_limit: float | None = None, seed: int = 0,
                             extra={"steps": steps, "learning_rate": learning_rate,
                                    "restarts": restarts})
     answer.info.update(body=choose_body(answer.info["reduced_variables"], max_qubits, body),
-                       layers=probe.last_layers, trained_steps=probe.last_steps)
+                       layers=probe.last_layers, trained_steps=probe.last_steps,
+                       evaluations=probe.last_evaluations)
     return answer
 
 
