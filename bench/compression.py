@@ -13,9 +13,9 @@ time. Rows ``+uniform`` / ``+sa`` / ``+random-parameters`` are the controls: the
 with the circuit replaced by uniform random bitstrings at the same number of samples, by
 simulated annealing on the same reduced QUBOs given the wall time the quantum row took on that
 run, or (PCE) by random search over the circuit's parameters (untrained, as many batches of
-random parameter vectors as the trained run took Adam steps, the same decoding and search). ``qaoa (unshrunk)`` runs where the problem's bits
-fit into the qubit budget. MaxCut (Gset, 800–1,000 nodes, and a generated graph of the same
-size): PCE and its controls only (shrinking 800 bits to 20 merges 780 times on a dense QUBO).
+random parameter vectors as the trained run took Adam steps, the same decoding and search).
+``qaoa (unshrunk)`` runs where the problem's bits fit into the qubit budget. MaxCut (Gset,
+800–1,000 nodes, and a generated graph of the same size): PCE and its controls only (shrinking 800 bits to 20 merges 780 times on a dense QUBO).
 """
 
 from __future__ import annotations

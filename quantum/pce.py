@@ -12,13 +12,14 @@ QUBO energy is ``Σ_{i<j} J_ij s_i s_j + Σ h_i s_i + c``; PCE relaxes ``s_i`` t
 (the regulariser of the paper, ``β = 1/2``, ``ν = Σ|J|/2 + (m − 1)/4 · mean|J|``, the MaxCut
 ``|E|/2 + (m − 1)/4`` for unit weights), over a brickwork ansatz: per layer ``RY(θ)`` then
 ``RZ(φ)`` on every qubit and a chain of CZ gates, and a last rotation layer. The state is
-simulated exactly in torch (qubit ``q`` is bit ``q`` of the basis index, as in Qiskit) and
-trained with Adam on autograd gradients, checking the deadline between steps. The correlators
-come from three measurement bases as on hardware (``Correlators``): the state rotated into the
-Z, X or Y basis of every qubit, its probabilities, and their Walsh–Hadamard transform, whose
-entry at the bit mask of a qubit subset is that subset's parity expectation. Decoding:
-``x_i = 1`` where ``⟨Π_i⟩ < 0``; the one-flip local search of the paper is
-``quantum.repair``'s.
+simulated exactly in torch (``Brickwork``: qubit ``q`` is bit ``q`` of the basis index, as in
+Qiskit; the rotations of a layer as a few chunked real matrix products, ``restarts`` circuits
+as one batch, float32) and trained with Adam on autograd gradients, the learning rate on a
+cosine, checking the deadline between steps. The correlators come from three measurement
+bases as on hardware (``Correlators``): the state rotated into the Z, X or Y basis of every
+qubit, its probabilities, and their Walsh–Hadamard transform, whose entry at the bit mask of a
+qubit subset is that subset's parity expectation. Decoding: ``x_i = 1`` where ``⟨Π_i⟩ < 0``;
+the one-flip local search of the paper (its "bit-swap search") is ``quantum.repair``'s.
 """
 
 from __future__ import annotations

@@ -208,8 +208,8 @@ def solve_pce(problem, *, time_limit: float | None = None, seed: int = 0,
               max_qubits: int = 20, body="auto", layers: int | None = None, steps: int = 100,
               learning_rate: float = 0.1, alpha: float | None = None, beta: float = 0.5,
               restarts: int = 1, correlations: str = "sdp", reestimate: int = 5,
-              encoding: str = "auto", multipliers: str = "subgradient", max_iterations: int = 4, patience: int = 2,
-              control: str | None = None) -> Answer:
+              encoding: str = "auto", multipliers: str = "subgradient", max_iterations: int = 4,
+              patience: int = 2, control: str | None = None) -> Answer:
     """Pauli correlation encoding (2- or 3-body correlators), decoded by signs, repaired,
     searched; shrinking first only where ``3·C(max_qubits, 3)`` variables do not suffice.
 

@@ -8,10 +8,10 @@ from qiskit.quantum_info import SparsePauliOp
 from qiskit_aer import AerSimulator
 from qiskit_aer.primitives import EstimatorV2
 
-from problems import MIS
+from problems import MIS, MaxCut
 from problems.compiled import QUBO
-from quantum.pce import (PCE, Brickwork, Correlators, apply_chunks, choose_body, ising_terms,
-                         pauli_label, pauli_strings, qubits_for)
+from quantum.pce import (KEEP, PCE, Brickwork, Correlators, _Lowest, apply_chunks, choose_body,
+                         ising_terms, pauli_label, pauli_strings, qubits_for)
 from quantum.repair import verify_and_repair
 
 
@@ -105,3 +105,24 @@ def test_pce_solves_a_small_mis_and_training_beats_random_parameters_on_its_loss
 def test_pce_refuses_too_many_variables():
     with pytest.raises(ValueError, match="PCE"):
         PCE(max_qubits=3).check(10)
+
+
+def test_decoded_energies_are_the_qubos_and_restarts_train_side_by_side():
+    qubo = MaxCut.random(30, p=0.3, seed=2).to_qubo()
+    pce = PCE(steps=20, layers=2, restarts=3, seed=0)
+    samples = pce.run(qubo)
+    assert pce.last_steps == 20 and pce.last_evaluations == 3 * 21  # 3 circuits, 20 + 1 passes
+    Js, h = ising_terms(qubo)
+    keeper = _Lowest(qubo, Js, h)
+    values = torch.tensor(np.random.default_rng(1).normal(size=(4, 30)))
+    keeper.add(values)
+    bits = keeper.bits()
+    assert np.allclose([keeper.seen[b.tobytes()] for b in bits], qubo.energies(bits))
+    assert len(samples.bits) <= KEEP + 1
+
+
+def test_random_parameter_control_searches_as_many_batches_and_trains_nothing():
+    qubo = MaxCut.random(30, p=0.3, seed=2).to_qubo()
+    control = PCE(steps=5, layers=2, restarts=2, train=False, seed=0)
+    control.run(qubo)
+    assert control.last_steps == 0 and control.last_evaluations == 10
