@@ -39,6 +39,7 @@ MAX_QUBITS = 20
 PAULIS = ("Z", "X", "Y")
 BODIES = ("auto", 2, 3)
 KEEP = 8  # lowest-energy decoded bitstrings of the training run handed back
+FINAL_RATE = 0.05  # the learning rate's cosine ends at this share of its start
 
 
 def capacity(num_qubits: int, body: int) -> int:
@@ -438,8 +439,6 @@ class PCE:
         self.last_steps = 0
         return best_params, best_losses
 
-
-FINAL_RATE = 0.05  # the learning rate's cosine ends at this share of its start
 
 
 class _Lowest:
