@@ -422,7 +422,7 @@ class PCE:
     def _search(self, loss_of, start, keeper, deadline) -> tuple[np.ndarray, np.ndarray]:
         """The control: batches of random parameter vectors, decoded, none trained."""
         best_params, best_losses = None, None
-        params, batch_s, done = start, 0.0, 0
+        params, batch_s = start, 0.0
         with torch.no_grad():
             for batch in range(max(1, self.steps)):
                 if batch and not fits(deadline, batch_s):
@@ -434,11 +434,9 @@ class PCE:
                 if best_losses is None or losses.min() < best_losses.min():
                     best_params, best_losses = params, losses
                 params = self.rng.uniform(-np.pi, np.pi, size=start.shape)
-                done += 1
                 batch_s = time.perf_counter() - now
         self.last_steps = 0
         return best_params, best_losses
-
 
 
 class _Lowest:
