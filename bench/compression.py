@@ -12,9 +12,10 @@ a 20 s limit, marked; Gset: the best-known cut of ``../shared/benchmarks/README.
 time. Rows ``+uniform`` / ``+sa`` / ``+random-parameters`` are the controls: the same pipeline
 with the circuit replaced by uniform random bitstrings at the same number of samples, by
 simulated annealing on the same reduced QUBOs given the wall time the quantum row took on that
-run, or (PCE) by untrained random parameters. ``qaoa (unshrunk)`` runs where the problem's bits
-fit into the qubit budget. MaxCut (Gset, 800–1,000 nodes, and a generated graph of the same
-size): PCE and its controls only (shrinking 800 bits to 20 merges 780 times on a dense QUBO).
+run, or (PCE) by random search over the circuit's parameters (untrained, as many batches of
+random parameter vectors as the trained run took Adam steps, the same decoding and search).
+``qaoa (unshrunk)`` runs where the problem's bits fit into the qubit budget. MaxCut (Gset,
+800–1,000 nodes, and a generated graph of the same size): PCE and its controls only (shrinking 800 bits to 20 merges 780 times on a dense QUBO).
 """
 
 from __future__ import annotations
@@ -111,10 +112,12 @@ def bits(problem) -> int:
     return problem.size ** 2 if isinstance(problem, QAP) else problem.size
 
 
-def run(problem, method, control, seed, time_limit, reference_value):
+def run(problem, method, control, seed, time_limit, reference_value, steps=None):
     options = dict(OPTIONS.get(method, {}))
     if control:
         options["control"] = control
+    if steps is not None:
+        options["steps"] = steps
     start = time.perf_counter()
     result = solve(problem, method, seed=seed, time_limit=time_limit, **options)
     wall = time.perf_counter() - start
@@ -134,6 +137,7 @@ def run(problem, method, control, seed, time_limit, reference_value):
             "gap": gap(result.objective), "gap_before_search": gap(info.get(
                 "objective_before_search")), "repairs": info.get("repairs"),
             "merges": info.get("merges"), "time": wall, "status": result.status,
+            "trained_steps": info.get("trained_steps"), "evaluations": info.get("evaluations"),
             "stop": info.get("stop"), "overran_s": info.get("overran_s", 0.0),
             **({"error": info.get("stop")} if result.solution is None else {})}
 
@@ -142,6 +146,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--families", default="mis,mdkp,qap")
     parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--methods", default=",".join(QUANTUM))
     parser.add_argument("--instances", default=None,
                         help="only instances whose name contains one of these strings")
@@ -149,6 +154,7 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--maxcut-time-limit", type=float, default=60.0)
     parser.add_argument("--pce-steps", type=int, default=100)
+    parser.add_argument("--pce-restarts", type=int, default=1)
     parser.add_argument("--max-qubits", type=int, default=BUDGET,
                         help=f"qubit budget of every method (default {BUDGET})")
     parser.add_argument("--jsonl", default=None, help="append every run as a JSON line here")
@@ -170,6 +176,7 @@ def main() -> None:
         OPTIONS[method]["max_qubits"] = args.max_qubits
     OPTIONS["qrao"]["max_qubits"] = args.max_qubits
     OPTIONS["pce"]["steps"] = args.pce_steps
+    OPTIONS["pce"]["restarts"] = args.pce_restarts
     rows = []
     for problem in instances(set(args.families.split(","))):
         if args.instances and not any(s in problem.name for s in args.instances.split(",")):
@@ -183,8 +190,8 @@ def main() -> None:
             plan += [(m, c) for m, _ in plan for c in CONTROLS.get(m, ())]
         if bits(problem) <= args.max_qubits:
             plan.append(("qaoa", None))
-        for seed in range(args.seeds):
-            spent = {}
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
+            spent, trained = {}, {}
             for method, control in plan:
                 limit = args.maxcut_time_limit if maxcut else args.time_limit
                 if control == "sa":
@@ -193,7 +200,9 @@ def main() -> None:
                     row = run_plain(problem, seed, value)
                 else:
                     try:
-                        row = run(problem, method, control, seed, limit, value)
+                        # random parameters: as many batches as the trained run's Adam steps
+                        steps = trained.get(method) if control == "random-parameters" else None
+                        row = run(problem, method, control, seed, limit, value, steps)
                     except (ValueError, RuntimeError) as error:  # e.g. a refusal
                         row = {"instance": problem.name, "family": type(problem).__name__,
                                "method": method, "control": control, "seed": seed,
@@ -202,6 +211,8 @@ def main() -> None:
                                "gap_before_search": None, "repairs": None, "merges": None,
                                "time": limit, "error": str(error)}
                 spent[method] = row["time"] if control is None else spent.get(method)
+                if control is None and row.get("trained_steps") is not None:
+                    trained[method] = max(1, row["trained_steps"])
                 row["reference"], row["reference_source"] = value, source
                 rows.append(row)
                 if args.jsonl:

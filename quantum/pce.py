@@ -12,13 +12,14 @@ QUBO energy is ``Σ_{i<j} J_ij s_i s_j + Σ h_i s_i + c``; PCE relaxes ``s_i`` t
 (the regulariser of the paper, ``β = 1/2``, ``ν = Σ|J|/2 + (m − 1)/4 · mean|J|``, the MaxCut
 ``|E|/2 + (m − 1)/4`` for unit weights), over a brickwork ansatz: per layer ``RY(θ)`` then
 ``RZ(φ)`` on every qubit and a chain of CZ gates, and a last rotation layer. The state is
-simulated exactly in torch (qubit ``q`` is bit ``q`` of the basis index, as in Qiskit) and
-trained with Adam on autograd gradients, checking the deadline between steps. The correlators
-come from three measurement bases as on hardware (``Correlators``): the state rotated into the
-Z, X or Y basis of every qubit, its probabilities, and their Walsh–Hadamard transform, whose
-entry at the bit mask of a qubit subset is that subset's parity expectation. Decoding:
-``x_i = 1`` where ``⟨Π_i⟩ < 0``; the one-flip local search of the paper is
-``quantum.repair``'s.
+simulated exactly in torch (``Brickwork``: qubit ``q`` is bit ``q`` of the basis index, as in
+Qiskit; the rotations of a layer as a few chunked real matrix products, ``restarts`` circuits
+as one batch, float32) and trained with Adam on autograd gradients, the learning rate on a
+cosine, checking the deadline between steps. The correlators come from three measurement
+bases as on hardware (``Correlators``): the state rotated into the Z, X or Y basis of every
+qubit, its probabilities, and their Walsh–Hadamard transform, whose entry at the bit mask of a
+qubit subset is that subset's parity expectation. Decoding: ``x_i = 1`` where ``⟨Π_i⟩ < 0``;
+the one-flip local search of the paper (its "bit-swap search") is ``quantum.repair``'s.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ MAX_QUBITS = 20
 PAULIS = ("Z", "X", "Y")
 BODIES = ("auto", 2, 3)
 KEEP = 8  # lowest-energy decoded bitstrings of the training run handed back
+FINAL_RATE = 0.05  # the learning rate's cosine ends at this share of its start
 
 
 def capacity(num_qubits: int, body: int) -> int:
@@ -103,97 +105,168 @@ def pauli_label(pauli: str, qubits: tuple[int, ...], num_qubits: int) -> str:
     return "".join(label)
 
 
-_SQRT_HALF = 2 ** -0.5
-# single-qubit rotations that map the X and Y eigenbases to Z: H, and H·S†
-_TO_Z = {"X": torch.tensor([[1, 1], [1, -1]], dtype=torch.complex128) * _SQRT_HALF,
-         "Y": torch.tensor([[1, -1j], [1, 1j]], dtype=torch.complex128) * _SQRT_HALF}
+DTYPE = torch.float32  # training precision; ``float64`` for checks against Aer
+CHUNK = 5  # at most this many qubits' gates are multiplied into one matrix (2^5 x 2^5)
 
 
-def walsh_hadamard(values: torch.Tensor, num_qubits: int) -> torch.Tensor:
-    """``out[mask] = Σ_k values[k]·(−1)^popcount(k & mask)`` (length ``2**num_qubits``).
+def chunk_widths(num_qubits: int, chunk: int = CHUNK) -> list[int]:
+    """Consecutive qubit groups of at most ``chunk`` qubits, as even as possible.
 
-    >>> walsh_hadamard(torch.tensor([0.5, 0.0, 0.0, 0.5], dtype=torch.float64), 2).tolist()
-    [1.0, 0.0, 0.0, 1.0]
+    >>> chunk_widths(13), chunk_widths(14), chunk_widths(4)
+    ([5, 4, 4], [5, 5, 4], [4])
     """
-    sign = torch.tensor([[1.0, 1.0], [1.0, -1.0]], dtype=values.dtype)
-    return apply_each(values, [sign] * num_qubits, num_qubits)
+    parts = math.ceil(num_qubits / chunk)
+    base, extra = divmod(num_qubits, parts)
+    return [base + 1] * extra + [base] * (parts - extra)
 
 
-class Correlators:
-    """Vectorised correlators ``⟨ψ|Π_i|ψ⟩`` of statevectors on ``num_qubits`` qubits.
+def _bits(count: int, width: int) -> torch.Tensor:
+    """``out[k, q]`` = bit ``q`` of ``k``."""
+    return (torch.arange(count)[:, None] >> torch.arange(width)) & 1
 
-    Per basis B in {Z, X, Y} used by some string: rotate every qubit so that B becomes Z,
-    take the probabilities, and read the Walsh–Hadamard transform at the strings' bit masks.
+
+def apply_chunks(x: torch.Tensor, matrices, widths, num_qubits: int,
+                 inner: int) -> torch.Tensor:
+    """``(⊗_chunks M) x`` for a batch ``x`` of shape ``(R, 2**num_qubits · inner)``.
+
+    Each matrix (``(R, d, d)`` or ``(d, d)``, ``d = 2**w · inner``) contracts the lowest ``w``
+    qubits (and the ``inner`` trailing axis: the real and imaginary parts of a complex state,
+    ``inner = 2``) as one matrix product; the contracted qubits then move to the top of the
+    index, so after all chunks (widths summing to ``num_qubits``) the order is restored.
+
+    >>> x = torch.tensor([[1.0, 0.0, 0.0, 0.0]])
+    >>> flip = torch.tensor([[0.0, 1.0], [1.0, 0.0]])
+    >>> apply_chunks(x, [flip, flip], [1, 1], 2, 1).tolist()
+    [[0.0, 0.0, 0.0, 1.0]]
     """
-
-    def __init__(self, num_qubits: int, strings):
-        self.num_qubits = num_qubits
-        self.size = len(strings)
-        self.bases = []
-        for pauli in PAULIS:
-            rows = [i for i, (p, _) in enumerate(strings) if p == pauli]
-            if rows:
-                masks = [sum(1 << q for q in strings[i][1]) for i in rows]
-                self.bases.append((pauli, torch.as_tensor(rows), torch.as_tensor(masks)))
-
-    def __call__(self, psi: torch.Tensor) -> torch.Tensor:
-        """The correlators (float64) of the statevector ``psi`` (length ``2**n``)."""
-        n = self.num_qubits
-        out = torch.zeros(self.size, dtype=torch.float64)
-        for pauli, rows, masks in self.bases:
-            phi = psi if pauli == "Z" else apply_each(psi, [_TO_Z[pauli]] * n, n)
-            probabilities = phi.real ** 2 + phi.imag ** 2
-            out = out.index_put((rows,), walsh_hadamard(probabilities, n)[masks])
-        return out
+    batch = x.shape[0]
+    for matrix, width in zip(matrices, widths):
+        rest = 1 << (num_qubits - width)
+        y = x.reshape(batch, rest, (1 << width) * inner) @ matrix.transpose(-1, -2)
+        x = y.reshape(batch, rest, 1 << width, inner).transpose(1, 2).reshape(batch, -1)
+    return x
 
 
-CHUNK = 6  # qubits whose gates are multiplied into one 2^6 × 2^6 matrix
-
-
-def _kron(gates) -> torch.Tensor:
-    """``gates[-1] ⊗ … ⊗ gates[0]`` (qubit 0 the least significant bit)."""
-    out = gates[-1]
-    for gate in reversed(gates[:-1]):
-        out = torch.kron(out, gate)
+def _hadamards(widths, dtype, inner: int) -> list[torch.Tensor]:
+    """Unnormalised ``H^{⊗w}`` per chunk (times the identity on the ``inner`` axis)."""
+    out = []
+    for width in widths:
+        matrix = torch.ones(1, 1, dtype=dtype)
+        for _ in range(width):
+            matrix = torch.kron(torch.tensor([[1.0, 1.0], [1.0, -1.0]], dtype=dtype), matrix)
+        out.append(torch.kron(matrix, torch.eye(inner, dtype=dtype)))
     return out
 
 
-def apply_each(psi: torch.Tensor, gates, num_qubits: int) -> torch.Tensor:
-    """``(⊗_q gates[q]) ψ`` for a flat statevector, ``CHUNK`` qubits per matrix product.
+class Brickwork:
+    """The PCE ansatz on ``num_qubits`` qubits with ``layers`` entangling layers, batched.
 
-    >>> x = torch.tensor([[0, 1], [1, 0]], dtype=torch.complex128)
-    >>> apply_each(torch.tensor([1, 0, 0, 0], dtype=torch.complex128), [x, x], 2).real.tolist()
-    [0.0, 0.0, 0.0, 1.0]
+    Each rotation layer applies ``RY(θ)`` then ``RZ(φ)`` to every qubit; between rotation
+    layers a CZ on every neighbouring pair ``(q, q + 1)``. ``states(params)`` takes
+    ``params`` of shape ``(R, layers + 1, num_qubits, 2)`` (``R`` independent circuits, e.g.
+    restarts) and returns their statevectors as reals ``(R, 2 · 2**n)``: amplitude ``k`` at
+    ``[2k, 2k + 1]`` (real, imaginary part); qubit ``q`` is bit ``q`` of ``k`` (Qiskit's order).
+
+    The rotations of a layer are a tensor product: per chunk of ``CHUNK`` qubits one
+    ``2^(w+1)``-square real matrix (the complex ``⊗(RZ·RY)`` acting on real and imaginary
+    parts), built for every layer at once, and one matrix product per chunk and layer
+    (``apply_chunks``), so the autograd graph has a few nodes per layer, not one per gate.
     """
-    for low in range(0, num_qubits, CHUNK):
-        width = min(CHUNK, num_qubits - low)
-        block = psi.reshape(1 << (num_qubits - low - width), 1 << width, 1 << low)
-        psi = torch.einsum("ij,ajb->aib", _kron(gates[low:low + width]), block)
-    return psi.reshape(-1)
+
+    def __init__(self, num_qubits: int, layers: int, dtype=DTYPE):
+        self.num_qubits, self.layers, self.dtype = num_qubits, layers, dtype
+        self.widths = chunk_widths(num_qubits)
+        bits = _bits(1 << num_qubits, num_qubits)
+        odd = (bits[:, :-1] * bits[:, 1:]).sum(dim=1) % 2  # CZ chain: −1 per pair of ones
+        self.cz = (1.0 - 2.0 * odd.to(dtype)).repeat_interleave(2)
+        self.chunks = []
+        low = 0
+        for width in self.widths:
+            rows, cols = _bits(1 << width, width).T[:, :, None], _bits(1 << width, width).T[:, None]
+            # entry (i, j) of ⊗RY is Π_q [c, s, −s][code]: c where the bits agree, s for 1←0
+            code = torch.where(rows == cols, 0, torch.where(rows == 1, 1, 2))
+            code = (code + 3 * torch.arange(width)[:, None, None]).reshape(width, -1)
+            phase = (_bits(1 << width, width).to(dtype) - 0.5).T.contiguous()  # RZ: φ(b − ½)
+            self.chunks.append((low, width, code, phase))
+            low += width
+
+    def matrices(self, params: torch.Tensor) -> list[tuple[torch.Tensor, ...]]:
+        """Per chunk, the ``layers + 1`` real ``(R, 2d, 2d)`` matrices of ``⊗(RZ·RY)``."""
+        count, depth = params.shape[0], self.layers + 1
+        half = params[..., 0] / 2
+        c, s = torch.cos(half), torch.sin(half)
+        values = torch.stack((c, s, -s), dim=-1)
+        out = []
+        for low, width, code, phase in self.chunks:
+            d = 1 << width
+            ry = values[:, :, low:low + width].reshape(count, depth, 3 * width)[..., code]
+            ry = ry.prod(dim=-2).reshape(count, depth, d, d)
+            angle = params[:, :, low:low + width, 1] @ phase
+            re, im = torch.cos(angle)[..., None] * ry, torch.sin(angle)[..., None] * ry
+            real = torch.stack((re, -im, im, re), dim=-1).reshape(count, depth, d, d, 2, 2)
+            out.append(real.permute(0, 1, 2, 4, 3, 5).reshape(count, depth, 2 * d, 2 * d)
+                       .unbind(1))
+        return out
+
+    def states(self, params: torch.Tensor) -> torch.Tensor:
+        """Statevectors ``(R, 2 · 2**n)`` (real, imaginary interleaved) of ``params``."""
+        n = self.num_qubits
+        chunks = self.matrices(params.to(self.dtype))
+        psi = torch.zeros(params.shape[0], 2 << n, dtype=self.dtype)
+        psi[:, 0] = 1.0
+        for layer in range(self.layers + 1):
+            psi = apply_chunks(psi, [m[layer] for m in chunks], self.widths, n, 2)
+            if layer < self.layers:
+                psi = psi * self.cz
+        return psi
 
 
-def brickwork_state(params: torch.Tensor, num_qubits: int, layers: int) -> torch.Tensor:
-    """Statevector of the PCE ansatz; ``params`` has shape ``(layers + 1, num_qubits, 2)``.
+class Correlators:
+    """Correlators ``⟨ψ|Π_i|ψ⟩`` of a batch of statevectors (``Brickwork.states``' layout).
 
-    Each rotation layer applies ``RY(θ)`` then ``RZ(φ)`` to every qubit; between rotation layers
-    a CZ on every neighbouring pair ``(q, q + 1)``.
+    As on hardware, from three measurement bases: the state as it is (Z), rotated by
+    ``H^{⊗n}`` (X) and by ``(H·S†)^{⊗n}`` (Y); their probabilities; and the Walsh–Hadamard
+    transform of each, whose entry at the bit mask of a qubit subset is that subset's parity
+    expectation. The rotations and transforms are chunked matrix products (``apply_chunks``).
     """
-    n = num_qubits
-    psi = torch.zeros(1 << n, dtype=torch.complex128)
-    psi[0] = 1.0
-    index = torch.arange(1 << n)
-    bits = (index[:, None] >> torch.arange(n)) & 1
-    odd = (bits[:, :-1] * bits[:, 1:]).sum(dim=1) % 2 == 1  # CZ chain: −1 per pair of ones
-    cz = torch.where(odd, -1.0, 1.0).to(torch.complex128)
-    for layer in range(layers + 1):
-        theta, phi = params[layer, :, 0], params[layer, :, 1]
-        c, s = torch.cos(theta / 2).to(torch.complex128), torch.sin(theta / 2).to(torch.complex128)
-        e_minus, e_plus = torch.exp(-0.5j * phi), torch.exp(0.5j * phi)
-        u = torch.stack((c * e_minus, -s * e_minus, s * e_plus, c * e_plus), dim=-1).view(n, 2, 2)
-        psi = apply_each(psi, list(u.unbind(0)), n)
-        if layer < layers:
-            psi = psi * cz
-    return psi
+
+    def __init__(self, num_qubits: int, strings, dtype=DTYPE):
+        n, size = num_qubits, 1 << num_qubits
+        self.num_qubits, self.size = n, len(strings)
+        self.widths = chunk_widths(n)
+        self.bases = sorted({PAULIS.index(p) for p, _ in strings})
+        self.flat = torch.tensor([self.bases.index(PAULIS.index(p)) * size
+                                  + sum(1 << q for q in qubits) for p, qubits in strings])
+        # S†^{⊗n} multiplies amplitude k by (−i)^popcount(k): a swap of (re, im) and signs
+        turns = _bits(size, n).sum(dim=1) % 4
+        swap = (turns % 2 == 1).to(torch.long)
+        self.y_index = (2 * torch.arange(size)[:, None] + torch.stack((swap, 1 - swap), 1))
+        self.y_index = self.y_index.reshape(-1)
+        self.y_sign = torch.stack((torch.tensor([1.0, 1.0, -1.0, -1.0])[turns],
+                                   torch.tensor([1.0, -1.0, -1.0, 1.0])[turns]), 1)
+        self.y_sign = self.y_sign.reshape(-1).to(dtype)
+        self.h_complex = _hadamards(self.widths, dtype, 2)
+        self.h_real = _hadamards(self.widths, dtype, 1)
+
+    def __call__(self, psi: torch.Tensor) -> torch.Tensor:
+        """The correlators ``(R, m)`` of the statevectors ``psi`` ``(R, 2 · 2**n)``."""
+        n, count = self.num_qubits, psi.shape[0]
+        rotated = []
+        if 1 in self.bases:
+            rotated.append(psi)
+        if 2 in self.bases:
+            rotated.append(psi[:, self.y_index] * self.y_sign)
+        probabilities = []
+        if 0 in self.bases:
+            probabilities.append(psi.square().reshape(count, -1, 2).sum(dim=-1))
+        if rotated:
+            turned = apply_chunks(torch.cat(rotated), self.h_complex, self.widths, n, 2)
+            probabilities += list((turned.square().reshape(len(rotated) * count, -1, 2)
+                                   .sum(dim=-1) * 2.0 ** -n).split(count))
+        bases = len(probabilities)
+        parities = apply_chunks(torch.cat(probabilities), self.h_real, self.widths, n, 1)
+        parities = parities.reshape(bases, count, -1).transpose(0, 1).reshape(count, -1)
+        return parities[:, self.flat]
 
 
 def ising_terms(qubo: QUBO) -> tuple[np.ndarray, np.ndarray]:
@@ -213,7 +286,14 @@ def ising_terms(qubo: QUBO) -> tuple[np.ndarray, np.ndarray]:
 class PCE:
     """Pauli correlation encoding as an inner solver (``check``/``run`` like ``QAOA``).
 
-    ``train=False`` is the control: the same decoding of random parameters (no training).
+    ``restarts`` circuits are trained side by side (one batch, each from its own random start)
+    with Adam, the learning rate falling from ``learning_rate`` to ``FINAL_RATE`` times it on a
+    cosine over the run (its progress: the larger of the share of ``steps`` done and the share
+    of the time to the deadline spent). Every step's correlators of every restart are decoded
+    and the ``KEEP`` lowest-energy distinct bitstrings seen come back as the samples.
+    ``train=False`` is the control: random search over the same parameters with the same
+    decoding, ``restarts`` random parameter vectors per batch, up to ``steps`` batches or the
+    deadline, never trained (its first batch is the trained run's start).
     ``layers=None`` sizes the ansatz to the variables: ``max(4, ⌈m / 4n⌉)`` layers, so the
     ``2n(layers + 1)`` angles number about ``m / 2``. Training stops after ``steps`` Adam steps
     or before a step that would end after the deadline (``deadline`` here or the attribute).
@@ -229,9 +309,11 @@ class PCE:
 
     def __init__(self, *, layers: int | None = None, steps: int = 100,
                  learning_rate: float = 0.1, alpha: float | None = None, beta: float = 0.5,
-                 body="auto", max_qubits: int = MAX_QUBITS, train: bool = True, seed: int = 0):
+                 body="auto", max_qubits: int = MAX_QUBITS, restarts: int = 1,
+                 train: bool = True, seed: int = 0):
         for what, value, least in (("layers", 1 if layers is None else layers, 1),
-                                   ("steps", steps, 0), ("max_qubits", max_qubits, 2)):
+                                   ("steps", steps, 0), ("max_qubits", max_qubits, 2),
+                                   ("restarts", restarts, 1)):
             if not isinstance(value, int) or isinstance(value, bool) or value < least:
                 raise ValueError(f"PCE: {what} must be an integer >= {least}, got {value!r}")
         if max_qubits > MAX_QUBITS:
@@ -242,10 +324,10 @@ class PCE:
         choose_body(1, max_qubits, body)
         self.layers, self.steps, self.learning_rate = layers, steps, learning_rate
         self.alpha, self.beta, self.max_qubits, self.train = alpha, beta, max_qubits, train
-        self.body = body
+        self.body, self.restarts = body, restarts
         self.rng = np.random.default_rng(seed)
         self.last_qubits = self.last_body = self.last_layers = None
-        self.last_steps = 0
+        self.last_steps = self.last_evaluations = 0
         self.deadline = None  # absolute perf_counter time after which no step starts
 
     def qubits(self, num_variables: int) -> int:
@@ -262,75 +344,130 @@ class PCE:
 
     def run(self, qubo: QUBO, initial: np.ndarray | None = None,
             deadline: float | None = None) -> Samples:
-        """Train on ``qubo`` (warm-started from ``initial`` when it fits) and decode the signs."""
+        """Train on ``qubo`` (restart 0 warm-started from ``initial`` when it fits) and decode
+        the signs."""
         m = qubo.num_variables
         self.check(m)
         body = choose_body(m, self.max_qubits, self.body)
         n = qubits_for(m, body)
         layers = self.layers or max(4, math.ceil(m / (4 * n)))
         self.last_qubits, self.last_body, self.last_layers = n, body, layers
+        circuit = Brickwork(n, layers)
         correlators = Correlators(n, pauli_strings(n, m, body))
         Js, h = ising_terms(qubo)
         norm = float(np.sqrt(np.sum(Js ** 2) * 2.0 + np.sum(h ** 2))) or 1.0
-        Js_t, h_t = torch.as_tensor(Js / norm), torch.as_tensor(h / norm)
+        Js_t, h_t = torch.as_tensor(Js / norm, dtype=DTYPE), torch.as_tensor(h / norm, dtype=DTYPE)
         couplings = np.abs(Js[np.triu_indices(m, 1)]) * 2.0 / norm
         nonzero = couplings[couplings > 0]
         typical = float(nonzero.mean()) if nonzero.size else 0.0
         nu = couplings.sum() / 2.0 + (m - 1) / 4.0 * typical
         alpha = self.alpha or 1.5 * n
-        shape = (layers + 1, n, 2)
-        if initial is not None and np.size(initial) == np.prod(shape):
-            start = np.asarray(initial, dtype=float).reshape(shape)
-        else:
-            start = self.rng.uniform(-np.pi, np.pi, size=shape)
-        params = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+        shape = (self.restarts, layers + 1, n, 2)
+        start = self.rng.uniform(-np.pi, np.pi, size=shape)
+        if initial is not None and np.size(initial) == np.prod(shape[1:]):
+            start[0] = np.asarray(initial, dtype=float).reshape(shape[1:])
 
-        def loss_of(p):
-            values = correlators(brickwork_state(p, n, layers))
+        def loss_of(params):
+            values = correlators(circuit.states(params))
             t = torch.tanh(alpha * values)
-            return t @ Js_t @ t + h_t @ t + self.beta * nu * (t.square().mean()) ** 2, values
+            losses = ((t @ Js_t) * t).sum(dim=-1) + t @ h_t
+            return losses + self.beta * nu * t.square().mean(dim=-1).square(), values
 
         ends = [d for d in (deadline, self.deadline) if d is not None]
+        keeper = _Lowest(qubo, Js, h)
         before = torch.get_num_threads()
         torch.set_num_threads(1)  # states of at most 2^20 amplitudes: one thread is fastest
         try:
-            return self._train(loss_of, params, qubo.energy, n, layers, norm,
-                               min(ends) if ends else None)
+            if self.train:
+                params, losses = self._train(loss_of, start, keeper, min(ends) if ends else None)
+            else:
+                params, losses = self._search(loss_of, start, keeper,
+                                              min(ends) if ends else None)
         finally:
             torch.set_num_threads(before)
+        best = int(np.argmin(losses))
+        self.last_evaluations = keeper.evaluations
+        return unique_samples(keeper.bits(), params=params[best].reshape(-1),
+                              value=float(losses[best]) * norm,
+                              evaluations=keeper.evaluations, shots=0)
 
-    def _train(self, loss_of, params, energy, n, layers, norm, deadline) -> Samples:
-        """Adam steps; every step's correlators are decoded, and the ``KEEP`` lowest-energy
-        distinct bitstrings seen (the final one among them) come back as the samples."""
-        seen: dict[bytes, float] = {}
-
-        def record(values):
-            bits = (values.detach().numpy() < 0).astype(np.int8)
-            seen.setdefault(bits.tobytes(), energy(bits))
-
-        evaluations = 0
-        if self.train and self.steps:
-            optimiser = torch.optim.Adam([params], lr=self.learning_rate)
-            step_s = 0.0
-            for _ in range(self.steps):
-                if not fits(deadline, step_s):
-                    break
-                begun = time.perf_counter()
-                optimiser.zero_grad()
-                loss, values = loss_of(params)
-                loss.backward()
-                optimiser.step()
-                record(values)
-                evaluations += 1
-                step_s = time.perf_counter() - begun
-        self.last_steps = evaluations
+    def _train(self, loss_of, start, keeper, deadline) -> tuple[np.ndarray, np.ndarray]:
+        """Adam on every restart at once, the learning rate on its cosine schedule."""
+        params = torch.tensor(start, dtype=DTYPE, requires_grad=True)
+        optimiser = torch.optim.Adam([params], lr=self.learning_rate)
+        begun = time.perf_counter()
+        span = None if deadline is None else max(deadline - begun, 1e-9)
+        step_s, done = 0.0, 0
+        for step in range(self.steps):
+            if not fits(deadline, step_s):
+                break
+            now = time.perf_counter()
+            progress = step / self.steps if span is None else max(step / self.steps,
+                                                                 (now - begun) / span)
+            optimiser.param_groups[0]["lr"] = self.learning_rate * (
+                FINAL_RATE + (1.0 - FINAL_RATE) * 0.5 * (1.0 + math.cos(math.pi * progress)))
+            optimiser.zero_grad()
+            losses, values = loss_of(params)
+            losses.sum().backward()
+            optimiser.step()
+            keeper.add(values)
+            done += 1
+            step_s = time.perf_counter() - now
+        self.last_steps = done
         with torch.no_grad():
-            loss, values = loss_of(params)
-        record(values)
-        final = (values.numpy() < 0).astype(np.int8)
-        best = sorted(seen, key=seen.get)[:KEEP]
-        rows = [np.frombuffer(b, dtype=np.int8) for b in best]
-        if final.tobytes() not in best:
-            rows.append(final)
-        return unique_samples(np.array(rows), params=params.detach().numpy().reshape(-1),
-                              value=float(loss) * norm, evaluations=evaluations + 1, shots=0)
+            losses, values = loss_of(params)
+        keeper.add(values, final=True)
+        return params.detach().numpy(), losses.numpy()
+
+    def _search(self, loss_of, start, keeper, deadline) -> tuple[np.ndarray, np.ndarray]:
+        """The control: batches of random parameter vectors, decoded, none trained."""
+        best_params, best_losses = None, None
+        params, batch_s = start, 0.0
+        with torch.no_grad():
+            for batch in range(max(1, self.steps)):
+                if batch and not fits(deadline, batch_s):
+                    break
+                now = time.perf_counter()
+                losses, values = loss_of(torch.as_tensor(params, dtype=DTYPE))
+                keeper.add(values, final=batch == 0)
+                losses = losses.numpy()
+                if best_losses is None or losses.min() < best_losses.min():
+                    best_params, best_losses = params, losses
+                params = self.rng.uniform(-np.pi, np.pi, size=start.shape)
+                batch_s = time.perf_counter() - now
+        self.last_steps = 0
+        return best_params, best_losses
+
+
+class _Lowest:
+    """The ``KEEP`` lowest-energy distinct decodings seen (the ``final`` ones kept besides).
+
+    Energies in the Ising form ``sᵀJs s + h·s + c`` on torch's one thread (numpy's BLAS
+    threads slowed a 1,000-variable product to 0.1 s on a loaded machine).
+    """
+
+    def __init__(self, qubo: QUBO, Js: np.ndarray, h: np.ndarray):
+        self.Js, self.h = torch.as_tensor(Js), torch.as_tensor(h)
+        self.constant = qubo.offset - float(Js.sum() + h.sum())  # x = 0 is s = 1
+        self.seen: dict[bytes, float] = {}
+        self.final: list[bytes] = []
+        self.evaluations = 0
+
+    def add(self, values: torch.Tensor, final: bool = False) -> None:
+        negative = values.detach() < 0
+        spins = 1.0 - 2.0 * negative.to(torch.float64)
+        energies = ((spins @ self.Js) * spins).sum(dim=1) + spins @ self.h + self.constant
+        bits = negative.numpy().astype(np.int8)
+        for row, energy in zip(bits, energies.tolist()):
+            self.seen.setdefault(row.tobytes(), energy)
+            if final:
+                self.final.append(row.tobytes())
+        self.evaluations += len(bits)
+        if len(self.seen) > 8 * KEEP:
+            self.seen = dict(sorted(self.seen.items(), key=lambda kv: kv[1])[:KEEP]
+                             + [(b, self.seen[b]) for b in self.final if b in self.seen])
+
+    def bits(self) -> np.ndarray:
+        best = sorted(self.seen, key=self.seen.get)[:KEEP]
+        best += [b for b in dict.fromkeys(self.final) if b not in best][:1]
+        return np.array([np.frombuffer(b, dtype=np.int8) for b in best])

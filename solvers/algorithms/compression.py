@@ -207,9 +207,9 @@ def solve_qrao(problem, *, time_limit: float | None = None, seed: int = 0,
 def solve_pce(problem, *, time_limit: float | None = None, seed: int = 0,
               max_qubits: int = 20, body="auto", layers: int | None = None, steps: int = 100,
               learning_rate: float = 0.1, alpha: float | None = None, beta: float = 0.5,
-              correlations: str = "sdp", reestimate: int = 5, encoding: str = "auto",
-              multipliers: str = "subgradient", max_iterations: int = 4, patience: int = 2,
-              control: str | None = None) -> Answer:
+              restarts: int = 1, correlations: str = "sdp", reestimate: int = 5,
+              encoding: str = "auto", multipliers: str = "subgradient", max_iterations: int = 4,
+              patience: int = 2, control: str | None = None) -> Answer:
     """Pauli correlation encoding (2- or 3-body correlators), decoded by signs, repaired,
     searched; shrinking first only where ``3·C(max_qubits, 3)`` variables do not suffice.
 
@@ -224,7 +224,7 @@ def solve_pce(problem, *, time_limit: float | None = None, seed: int = 0,
         probe = PCE(max_qubits=max_qubits, body=body)
     else:
         inner = probe = PCE(layers=layers, steps=steps, learning_rate=learning_rate, alpha=alpha,
-                            beta=beta, body=body, max_qubits=max_qubits,
+                            beta=beta, body=body, max_qubits=max_qubits, restarts=restarts,
                             train=control is None, seed=seed)
     held = capacity(max_qubits, 3 if body == "auto" else body)
     answer = run_compressed(problem, inner, budget=lambda q: q.num_variables <= held,
@@ -234,9 +234,11 @@ def solve_pce(problem, *, time_limit: float | None = None, seed: int = 0,
                             max_iterations=max_iterations, patience=patience,
                             repair_limit=KEEP + 1, control=control,
                             qubits=lambda q: probe.qubits(q.num_variables),
-                            extra={"steps": steps, "learning_rate": learning_rate})
+                            extra={"steps": steps, "learning_rate": learning_rate,
+                                   "restarts": restarts})
     answer.info.update(body=choose_body(answer.info["reduced_variables"], max_qubits, body),
-                       layers=probe.last_layers, trained_steps=probe.last_steps)
+                       layers=probe.last_layers, trained_steps=probe.last_steps,
+                       evaluations=probe.last_evaluations)
     return answer
 
 

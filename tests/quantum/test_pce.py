@@ -8,10 +8,10 @@ from qiskit.quantum_info import SparsePauliOp
 from qiskit_aer import AerSimulator
 from qiskit_aer.primitives import EstimatorV2
 
-from problems import MIS
+from problems import MIS, MaxCut
 from problems.compiled import QUBO
-from quantum.pce import (PCE, Correlators, brickwork_state, choose_body, ising_terms,
-                         pauli_label, pauli_strings, qubits_for)
+from quantum.pce import (KEEP, PCE, Brickwork, Correlators, _Lowest, apply_chunks, choose_body,
+                         ising_terms, pauli_label, pauli_strings, qubits_for)
 from quantum.repair import verify_and_repair
 
 
@@ -27,18 +27,30 @@ def qiskit_brickwork(params, n, layers):
     return circuit
 
 
-@pytest.mark.parametrize("body, count", [(2, 18), (3, 12)])  # every ZZ/XX/YY pair, triple
-def test_correlators_match_the_aer_estimator(body, count):
-    n, layers = 4, 2
-    params = np.random.default_rng(3).uniform(-np.pi, np.pi, size=(layers + 1, n, 2))
+@pytest.mark.parametrize("n, body, count", [(4, 2, 18), (4, 3, 12), (7, 3, 105)])
+def test_correlators_match_the_aer_estimator(n, body, count):
+    # every ZZ/XX/YY pair or triple; 7 qubits take two chunks of the batched simulator
+    layers = 2
+    params = np.random.default_rng(3).uniform(-np.pi, np.pi, size=(2, layers + 1, n, 2))
     strings = pauli_strings(n, count, body)
-    ours = Correlators(n, strings)(brickwork_state(torch.tensor(params), n, layers)).numpy()
-    circuit = qiskit_brickwork(params, n, layers)
-    circuit = transpile(circuit, AerSimulator(method="statevector"), optimization_level=0)
+    states = Brickwork(n, layers, dtype=torch.float64).states(torch.tensor(params))
+    ours = Correlators(n, strings, dtype=torch.float64)(states).numpy()
     observables = [SparsePauliOp(pauli_label(*s, n)) for s in strings]
     estimator = EstimatorV2(options={"backend_options": {"method": "statevector"}})
-    aer = estimator.run([(circuit, observables)]).result()[0].data.evs
-    assert np.allclose(ours, aer, atol=1e-10)
+    for restart in range(2):  # a batch of two circuits
+        circuit = qiskit_brickwork(params[restart], n, layers)
+        circuit = transpile(circuit, AerSimulator(method="statevector"), optimization_level=0)
+        aer = estimator.run([(circuit, observables)]).result()[0].data.evs
+        assert np.allclose(ours[restart], aer, atol=1e-10)
+
+
+def test_chunks_restore_the_qubit_order():
+    # X on qubit 0 only, through chunks of widths 2 and 1: |000> -> |001>
+    x, one = torch.tensor([[0.0, 1.0], [1.0, 0.0]]), torch.eye(2)
+    state = torch.zeros(1, 8)
+    state[0, 0] = 1.0
+    out = apply_chunks(state, [torch.kron(one, x), one], [2, 1], 3, 1)
+    assert out[0].tolist() == [0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
 
 
 def test_capacity_and_layout():
@@ -93,3 +105,24 @@ def test_pce_solves_a_small_mis_and_training_beats_random_parameters_on_its_loss
 def test_pce_refuses_too_many_variables():
     with pytest.raises(ValueError, match="PCE"):
         PCE(max_qubits=3).check(10)
+
+
+def test_decoded_energies_are_the_qubos_and_restarts_train_side_by_side():
+    qubo = MaxCut.random(30, p=0.3, seed=2).to_qubo()
+    pce = PCE(steps=20, layers=2, restarts=3, seed=0)
+    samples = pce.run(qubo)
+    assert pce.last_steps == 20 and pce.last_evaluations == 3 * 21  # 3 circuits, 20 + 1 passes
+    Js, h = ising_terms(qubo)
+    keeper = _Lowest(qubo, Js, h)
+    values = torch.tensor(np.random.default_rng(1).normal(size=(4, 30)))
+    keeper.add(values)
+    bits = keeper.bits()
+    assert np.allclose([keeper.seen[b.tobytes()] for b in bits], qubo.energies(bits))
+    assert len(samples.bits) <= KEEP + 1
+
+
+def test_random_parameter_control_searches_as_many_batches_and_trains_nothing():
+    qubo = MaxCut.random(30, p=0.3, seed=2).to_qubo()
+    control = PCE(steps=5, layers=2, restarts=2, train=False, seed=0)
+    control.run(qubo)
+    assert control.last_steps == 0 and control.last_evaluations == 10
