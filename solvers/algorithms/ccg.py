@@ -122,7 +122,11 @@ def solve_ccg(problem, *, time_limit: float | None = None, seed: int = 0, solver
             stopped = "time_limit"
             break
         tick = time.perf_counter()
-        candidate, bound = _solve_main(problem, scenarios, cuts, best_x, solver, seed, left)
+        # Until a selection is priced, a main problem gets half the time left: its incumbent
+        # must still be priced (at n = 60-80 the first one ran 60 s without closing its gap,
+        # and the answer was the empty selection).
+        share = left if priced else left / 2
+        candidate, bound = _solve_main(problem, scenarios, cuts, best_x, solver, seed, share)
         main_time += time.perf_counter() - tick
         iterations += 1
         upper = min(upper, bound)
@@ -170,7 +174,9 @@ def solve_ccg(problem, *, time_limit: float | None = None, seed: int = 0, solver
 
 def _solve_main(problem, scenarios, cuts, hint_x, solver: str, seed: int, seconds: float
                 ) -> tuple[np.ndarray | None, float]:
-    """``(x, upper bound)`` of the main problem; ``x`` is None when the time ran out first.
+    """``(x, upper bound)`` of the main problem. When the time runs out first, ``x`` is the
+    incumbent (None if there is none) and the bound the solver's dual bound: a valid upper
+    bound either way, and any ``x`` is a candidate worth pricing.
 
     SCIP gets the best priced ``x`` as a hint.
     """
@@ -197,8 +203,10 @@ def _solve_main(problem, scenarios, cuts, hint_x, solver: str, seed: int, second
     result = mathopt.solve(model, SOLVERS[solver], params=params, model_params=model_params)
     bound = result.termination.objective_bounds.dual_bound
     if result.termination.reason != mathopt.TerminationReason.OPTIMAL:
-        if result.termination.limit == mathopt.Limit.TIME:
-            return None, (bound if math.isfinite(bound) else math.inf)
-        raise RuntimeError(f"main problem not solved: {result.termination}")
+        if result.termination.limit != mathopt.Limit.TIME:
+            raise RuntimeError(f"main problem not solved: {result.termination}")
+        bound = bound if math.isfinite(bound) else math.inf
+        if not result.has_primal_feasible_solution():
+            return None, bound
     values = np.array([result.variable_values(v) for v in variables])
     return milp.decode(values), bound

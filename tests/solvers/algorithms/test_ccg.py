@@ -5,7 +5,7 @@ import pytest
 
 from problems import RobustKnapsack, load
 from solvers import solve
-from solvers.algorithms.ccg import MAX_ITEMS, ccg_need, solve_ccg
+from solvers.algorithms.ccg import MAX_ITEMS, _solve_main, ccg_need, solve_ccg
 from solvers.registry import TooLarge
 from tests.problems.test_robust_knapsack import all_selections, brute_value, fractional, instance
 
@@ -89,6 +89,15 @@ def test_time_limit_returns_the_best_priced_selection():
     assert result.status == "feasible" and result.info["stopped"] == "time_limit"
     assert result.info["upper_bound"] >= result.info["lower_bound"]
     assert p.evaluate(result.solution) == pytest.approx(result.info["lower_bound"], abs=1e-6)
+
+
+def test_a_main_problem_out_of_time_still_gives_its_incumbent():
+    # n = 60-80 benchmark files: the first main problem ran the whole 60 s without closing its
+    # gap, and its incumbent was dropped (the answer was the empty selection)
+    p = RobustKnapsack.random(60, "SC", h=40, delta=0.5, budget_factor=0.15, seed=2)
+    x, bound = _solve_main(p, [], [], np.zeros(60, dtype=np.int8), "scip", 0, 0.05)
+    assert x is not None and len(x) == 60 and math.isfinite(bound)
+    assert bound >= p.evaluate(x) - 1e-6
 
 
 @pytest.mark.parametrize("options,message", [
