@@ -67,6 +67,23 @@ def test_iterated_local_search_stays_independent_and_never_loses_the_best(bias):
     assert np.array_equal(tight, mis_search.tightness(indptr, indices, sol))
 
 
+def test_how_the_local_search_is_chunked_does_not_change_it():
+    # chunks are sized from measured speed, so where they end varies run to run
+    graph = MIS.random(300, p=0.05, seed=4)
+    indptr, indices = mis_search.csr(graph.n, graph.edges)
+    weights = udc_mis.perturbation_weights(np.random.default_rng(0).random(graph.n), 3.0)
+    finals = []
+    for chunk_seconds in (1e-9, 1e-4, 10.0):
+        sol = mis_search.greedy(indptr, indices, np.arange(graph.n))
+        tight = mis_search.tightness(indptr, indices, sol)
+        best = sol.copy()
+        udc_mis.run_local_search(indptr, indices, sol, tight, best, 3000,
+                                 mis_search.rng_state(1), np.inf, weights, chunk_seconds)
+        finals.append((sol.copy(), best.copy()))
+    for sol, best in finals[1:]:
+        assert np.array_equal(sol, finals[0][0]) and np.array_equal(best, finals[0][1])
+
+
 def test_exact_part_finds_the_maximum_independent_set():
     graph = MIS.random(30, p=0.3, seed=2)
     indptr, indices = mis_search.csr(graph.n, graph.edges)
