@@ -174,12 +174,7 @@ def generate_visited(network, instances: int, iterations: int = 6, scenarios: in
     """``generate``'s arrays for the selections the surrogate CCG with ``network`` visits on
     ``instances`` fresh instances (``visited_samples``)."""
     jobs = [(network, seed, k, iterations, scenarios, sizes) for k in range(instances)]
-    if workers > 1:
-        with ProcessPoolExecutor(workers) as pool:
-            results = list(pool.map(visited_samples, *zip(*jobs)))
-    else:
-        results = [visited_samples(*job) for job in jobs]
-    return _stack(results, max(sizes))
+    return _stack(_run(visited_samples, jobs, workers), max(sizes))
 
 
 def generate(instances: int, decisions: int = 8, scenarios: int = 10, seed: int = 0,
@@ -189,12 +184,15 @@ def generate(instances: int, decisions: int = 8, scenarios: int = 10, seed: int 
     ``instance`` index (m,). The same for any
     ``workers`` (processes labelling instances in parallel)."""
     jobs = [(seed, k, decisions, scenarios, sizes) for k in range(instances)]
+    return _stack(_run(instance_samples, jobs, workers), max(sizes))
+
+
+def _run(function, jobs: list[tuple], workers: int) -> list:
+    """``function(*job)`` for every job, in order; in ``workers`` processes when > 1."""
     if workers > 1:
         with ProcessPoolExecutor(workers) as pool:
-            results = list(pool.map(instance_samples, *zip(*jobs)))
-    else:
-        results = [instance_samples(*job) for job in jobs]
-    return _stack(results, max(sizes))
+            return list(pool.map(function, *zip(*jobs)))
+    return [function(*job) for job in jobs]
 
 
 def _stack(results: list[tuple], width: int) -> dict[str, np.ndarray]:
