@@ -182,11 +182,12 @@ class Brickwork:
         self.chunks = []
         low = 0
         for width in self.widths:
-            rows, cols = _bits(1 << width, width).T[:, :, None], _bits(1 << width, width).T[:, None]
+            local = _bits(1 << width, width).T  # (width, 2^width): bit q of each index
+            rows, cols = local[:, :, None], local[:, None]
             # entry (i, j) of ⊗RY is Π_q [c, s, −s][code]: c where the bits agree, s for 1←0
             code = torch.where(rows == cols, 0, torch.where(rows == 1, 1, 2))
             code = (code + 3 * torch.arange(width)[:, None, None]).reshape(width, -1)
-            phase = (_bits(1 << width, width).to(dtype) - 0.5).T.contiguous()  # RZ: φ(b − ½)
+            phase = (local.to(dtype) - 0.5).contiguous()  # RZ: φ(b − ½)
             self.chunks.append((low, width, code, phase))
             low += width
 
