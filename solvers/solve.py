@@ -158,7 +158,9 @@ def load_within(spec: registry.MethodSpec, problem, deadline: Deadline) -> bool:
             # torch and qiskit leave some 400,000 objects that live as long as the process;
             # freezing them keeps them out of every full garbage collection, which otherwise
             # walked them all while a CP-SAT model of 180,000 constraints was built (the
-            # edges' tolist() alone went from 0.03 s to 0.3-3.8 s).
+            # edges' tolist() alone went from 0.03 s to 0.3-3.8 s). One collection first (0.2 s
+            # after torch and qiskit) frees the garbage of that moment, which a freeze would keep.
+            gc.collect()
             gc.freeze()
 
     modules = spec.modules()

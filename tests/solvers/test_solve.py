@@ -107,3 +107,35 @@ def test_the_test_doubles_are_registered_only_while_a_test_runs(fake_methods, mo
     assert "test-honest" in methods("Pick")
     monkeypatch.undo()
     assert not methods("Pick")
+
+
+def test_a_load_that_imports_frees_the_garbage_of_that_moment_before_it_freezes(tmp_path,
+                                                                                  monkeypatch):
+    """``gc.freeze()`` after a heavy import must not keep the caller's cyclic garbage forever."""
+    import dataclasses
+    import gc
+    import sys
+    import weakref
+
+    from solvers.deadline import Deadline
+    from solvers.solve import load_within
+
+    (tmp_path / "nqco_probe_module.py").write_text("VALUE = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    spec = dataclasses.replace(registry.get("exact"), imports=("nqco_probe_module",))
+
+    class Cycle:
+        pass
+
+    garbage = Cycle()
+    garbage.itself = garbage
+    alive = weakref.ref(garbage)
+    del garbage
+    gc.disable()
+    try:
+        assert load_within(spec, None, Deadline(None))
+    finally:
+        gc.enable()
+        imported = sys.modules.pop("nqco_probe_module", None)
+    gc.collect()
+    assert imported is not None and alive() is None
