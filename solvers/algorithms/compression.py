@@ -18,8 +18,10 @@ With a ``time_limit`` the solve gets ``SOLVE_SHARE`` of the time left after shri
 no inner solve it cannot finish (``Budgeted``); each inner solver gets that deadline (PCE checks
 it between optimizer steps; QRAO, whose library solve cannot be interrupted, times one energy
 evaluation and one rounding circuit first and gives COBYLA only the iterations that fit, or
-starts nothing); repair and search stop at the deadline. When no solve could start in time the
-answer has no solution (``solve()`` reports ``no_solution``) and ``info["stop"]`` says why.
+starts nothing and says how many qubits would fit: shrinking then goes on to those and QRAO
+plans again, down to 3 qubits); repair and search stop at the deadline. When no solve could
+start in time the answer has no solution (``solve()`` reports ``no_solution``) and
+``info["stop"]`` says why.
 
 Inner solvers: QAOA (fast simulator), CVaR-VQE (RealAmplitudes on the fast simulator), QRAO
 (qiskit-optimization on Aer, up to three variables per qubit), PCE (two- or three-body Pauli
@@ -36,8 +38,9 @@ variables), ``merges``, ``refused_merges``, ``correlation_estimates``, ``shrink_
 sample passed ``check`` unrepaired), ``lowest_energy_feasible`` (the lowest-energy final sample
 did), ``raw_feasible_fraction`` (of the candidates), ``raw_objective`` (best raw feasible
 objective seen, ``None`` if none), ``objective_before_search``
-(the returned candidate before local search), ``iterations``, ``stop``, ``shrink_s``,
-``solve_s``, ``repair_s``.
+(the returned candidate before local search), ``iterations``, ``stop``, ``shrink_s``
+(until the solve that ran started), ``solve_s``, ``repair_s``; for QRAO also ``qubit_budget``
+(``max_qubits``) and ``fewer_qubits`` (why fewer qubits ran, one line per fall).
 """
 
 from __future__ import annotations
