@@ -14,6 +14,8 @@ with the circuit replaced by uniform random bitstrings at the same number of sam
 simulated annealing on the same reduced QUBOs given the wall time the quantum row took on that
 run, or (PCE) by random search over the circuit's parameters (untrained, as many batches of
 random parameter vectors as the trained run took Adam steps, the same decoding and search).
+``qrao +uniform`` gets as qubit budget the qubits the QRAO run of that seed used (QRAO takes
+fewer than ``--max-qubits`` when its plan does not fit the time limit).
 ``qaoa (unshrunk)`` runs where the problem's bits fit into the qubit budget. MaxCut (Gset,
 800–1,000 nodes, and a generated graph of the same size): PCE and its controls only (shrinking 800 bits to 20 merges 780 times on a dense QUBO).
 """
@@ -45,7 +47,8 @@ BUDGET = 20
 QUANTUM = ("shrink-qaoa", "shrink-cvar-vqe", "qrao", "pce")
 # the uniform control of shrink-cvar-vqe is the same run as that of shrink-qaoa (same loop, same
 # 1024 samples per solve), so it is listed once
-CONTROLS = {"shrink-qaoa": ("uniform", "sa"), "pce": ("random-parameters", "sa")}
+CONTROLS = {"shrink-qaoa": ("uniform", "sa"), "pce": ("random-parameters", "sa"),
+            "qrao": ("uniform",)}
 GSET = ("G11", "G12", "G13", "G14", "G15", "G16", "G17", "G43", "G44", "G45", "G46", "G47")
 LOOP = {"max_iterations": 4, "patience": 2}
 OPTIONS = {"shrink-qaoa": {"maxiter": 30, **LOOP}, "shrink-cvar-vqe": {"maxiter": 60, **LOOP},
@@ -112,12 +115,15 @@ def bits(problem) -> int:
     return problem.size ** 2 if isinstance(problem, QAP) else problem.size
 
 
-def run(problem, method, control, seed, time_limit, reference_value, steps=None):
+def run(problem, method, control, seed, time_limit, reference_value, steps=None,
+        max_qubits=None):
     options = dict(OPTIONS.get(method, {}))
     if control:
         options["control"] = control
     if steps is not None:
         options["steps"] = steps
+    if max_qubits is not None:
+        options["max_qubits"] = max_qubits
     start = time.perf_counter()
     result = solve(problem, method, seed=seed, time_limit=time_limit, **options)
     wall = time.perf_counter() - start
@@ -139,6 +145,7 @@ def run(problem, method, control, seed, time_limit, reference_value, steps=None)
             "merges": info.get("merges"), "time": wall, "status": result.status,
             "trained_steps": info.get("trained_steps"), "evaluations": info.get("evaluations"),
             "stop": info.get("stop"), "overran_s": info.get("overran_s", 0.0),
+            "fewer_qubits": info.get("fewer_qubits"),
             **({"error": info.get("stop")} if result.solution is None else {})}
 
 
@@ -171,6 +178,7 @@ def main() -> None:
 
     torch.set_num_threads(1)
     solve(QAP.random(3, seed=0), "pce", steps=2)  # torch's first optimizer step (lazy imports)
+    solve(MIS.random(12, p=0.3, seed=0), "qrao", maxiter=5, shots=16)  # Aer's first circuits
     methods = args.methods.split(",")
     for method in ("shrink-qaoa", "shrink-cvar-vqe", "pce"):
         OPTIONS[method]["max_qubits"] = args.max_qubits
@@ -191,7 +199,7 @@ def main() -> None:
         if bits(problem) <= args.max_qubits:
             plan.append(("qaoa", None))
         for seed in range(args.first_seed, args.first_seed + args.seeds):
-            spent, trained = {}, {}
+            spent, trained, used = {}, {}, {}
             for method, control in plan:
                 limit = args.maxcut_time_limit if maxcut else args.time_limit
                 if control == "sa":
@@ -202,7 +210,9 @@ def main() -> None:
                     try:
                         # random parameters: as many batches as the trained run's Adam steps
                         steps = trained.get(method) if control == "random-parameters" else None
-                        row = run(problem, method, control, seed, limit, value, steps)
+                        # QRAO's control: the qubits the QRAO run fitted into its time limit
+                        cap = used.get(method) if method == "qrao" and control else None
+                        row = run(problem, method, control, seed, limit, value, steps, cap)
                     except (ValueError, RuntimeError) as error:  # e.g. a refusal
                         row = {"instance": problem.name, "family": type(problem).__name__,
                                "method": method, "control": control, "seed": seed,
@@ -211,6 +221,8 @@ def main() -> None:
                                "gap_before_search": None, "repairs": None, "merges": None,
                                "time": limit, "error": str(error)}
                 spent[method] = row["time"] if control is None else spent.get(method)
+                if control is None and row.get("qubits"):
+                    used[method] = row["qubits"]
                 if control is None and row.get("trained_steps") is not None:
                     trained[method] = max(1, row["trained_steps"])
                 row["reference"], row["reference_source"] = value, source

@@ -13,7 +13,9 @@ COBYLA run only the iterations (and the rounding only the shots) that fit
 
 from __future__ import annotations
 
+import math
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -25,6 +27,26 @@ from quantum.timing import OutOfTime, fits
 
 SAFETY = 1.5  # the estimated cost of an evaluation is multiplied by this before it is planned
 MIN_SHOTS = 16  # fewest magic-rounding shots a deadline may cut the rounding to
+CALIBRATE_ABOVE = 14  # above this many qubits a smaller circuit is timed first,
+CALIBRATE = 3  # on this many qubits fewer
+FEW = 6  # qubits of the circuit that times an evaluation's fixed cost
+MIN_QUBITS = 3  # fewest qubits ``fitting_qubits`` proposes: below that QRAO refuses
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What one plan measured: an evaluation of ``seconds`` (``SAFETY`` included) on ``qubits``
+    qubits (extrapolated when ``measured_on`` is fewer), ``parameters_per_qubit`` ansatz
+    parameters per qubit, ``overhead`` seconds of an evaluation on ``FEW`` qubits (the part of
+    the cost that does not halve with the register) and ``setup`` seconds spent before the plan
+    (encoding, transpiling, timing)."""
+
+    qubits: int
+    seconds: float
+    parameters_per_qubit: float
+    measured_on: int
+    overhead: float = 0.0
+    setup: float = 0.0
 
 
 def qrao_qubits(qubo: QUBO, max_vars_per_qubit: int = 3) -> int:
@@ -71,6 +93,9 @@ class QRAO:
         self.shots, self.max_qubits = shots, max_qubits
         self.rng = np.random.default_rng(seed)
         self.last_qubits = self.last_maxiter = self.last_shots = None
+        self.last_probe: Probe | None = None
+        self._passes = None
+        self._began = None
 
     def check(self, num_variables: int, what: str = "the encoding") -> None:
         """Refuse a problem that cannot fit even at the best compression (3 per qubit)."""
@@ -79,10 +104,11 @@ class QRAO:
     def run(self, qubo: QUBO, initial: np.ndarray | None = None,
             deadline: float | None = None) -> Samples:
         """Relax, optimise (warm-started from ``initial`` when it fits) and magic-round."""
+        self._began = time.perf_counter()
         from qiskit.circuit.library import efficient_su2
         from qiskit.transpiler.preset_passmanagers import generate_preset_pass_manager
         from qiskit_aer import AerSimulator
-        from qiskit_aer.primitives import EstimatorV2, SamplerV2
+        from qiskit_aer.primitives import SamplerV2
         from qiskit_optimization.algorithms.qrao import (MagicRounding,
                                                          QuantumRandomAccessEncoding,
                                                          QuantumRandomAccessOptimizer)
@@ -98,11 +124,15 @@ class QRAO:
                              f"{self.max_qubits}")
         seed = int(self.rng.integers(2**31))
         threads = {"max_parallel_threads": 1}
-        estimator = EstimatorV2(options={"backend_options": {"method": "statevector", **threads},
-                                         "run_options": {"seed": seed}})
+        estimator = summed_estimator(options={"backend_options": {"method": "statevector",
+                                                                  **threads},
+                                              "run_options": {"seed": seed}})
         sampler = SamplerV2(default_shots=self.shots, seed=seed,
                             options={"backend_options": threads})
-        passes = generate_preset_pass_manager(optimization_level=1, backend=AerSimulator())
+        if self._passes is None:  # building it takes about 0.3 s: once per solver
+            self._passes = generate_preset_pass_manager(optimization_level=1,
+                                                        backend=AerSimulator())
+        passes = self._passes
         ansatz = efficient_su2(n, reps=self.reps)
         start = (np.asarray(initial, dtype=float) if initial is not None
                  and len(initial) == ansatz.num_parameters
@@ -137,19 +167,43 @@ class QRAO:
         ``B·(1 − (1 − 1/B)^shots)`` of them expected for ``B`` bases. COBYLA takes at least
         ``parameters + 2`` evaluations. When the rounding of ``shots`` does not fit beside
         those, the shots are cut to what fits (at least ``MIN_SHOTS``); the iterations get the
-        rest. When even that does not fit, ``OutOfTime`` is raised and nothing is started.
+        rest. When even that does not fit, ``OutOfTime`` is raised and nothing is started;
+        ``last_probe`` keeps the measured cost for ``fitting_qubits``. Above ``CALIBRATE_ABOVE``
+        qubits one evaluation of the same ansatz on ``CALIBRATE`` qubits fewer (the operator's
+        terms cut to them) is timed first, and the full one only when twice that per qubit fits.
         """
         least = ansatz.num_parameters + 2
         if time.perf_counter() >= deadline:
             raise OutOfTime(f"QRAO on {encoding.num_qubits} qubits: the time limit was spent "
                             "encoding, before any circuit ran")
-        began = time.perf_counter()
+        n = encoding.num_qubits
+        per_qubit = ansatz.num_parameters / n
+        overhead = SAFETY * _calibrate(encoding.qubit_op, min(n, FEW), self.reps, estimator,
+                                       passes)
+
+        def probe(seconds: float, measured_on: int) -> Probe:
+            self.last_probe = Probe(n, seconds, per_qubit, measured_on, min(overhead, seconds),
+                                    time.perf_counter() - self._began)
+            return self.last_probe
+
+        if n > CALIBRATE_ABOVE:  # one evaluation on n qubits may take longer than the limit
+            small = n - CALIBRATE
+            evaluation = SAFETY * _calibrate(encoding.qubit_op, small, self.reps, estimator,
+                                             passes)
+            evaluation = probe(overhead + (evaluation - overhead) * 2.0 ** CALIBRATE,
+                               small).seconds
+            if not fits(deadline, least * evaluation):
+                raise OutOfTime(f"QRAO on {n} qubits needs at least {least} evaluations of "
+                                f"about {evaluation:.2g} s (timed on {small} qubits, doubled "
+                                f"per qubit); {max(0.0, deadline - time.perf_counter()):.3g} s "
+                                "are left")
         circuit = passes.run(ansatz)
         operator = encoding.qubit_op.apply_layout(circuit.layout)
+        began = time.perf_counter()
         estimator.run([(circuit, operator, start)]).result()
-        evaluation = SAFETY * (time.perf_counter() - began)
+        evaluation = probe(SAFETY * (time.perf_counter() - began), n).seconds
         if not fits(deadline, least * evaluation):
-            raise OutOfTime(f"QRAO on {encoding.num_qubits} qubits needs at least {least} "
+            raise OutOfTime(f"QRAO on {n} qubits needs at least {least} "
                             f"evaluations of {evaluation:.2g} s; "
                             f"{max(0.0, deadline - time.perf_counter()):.3g} s are left")
         began = time.perf_counter()
@@ -176,3 +230,87 @@ class QRAO:
                             f"{shots} shots, {rounding(shots):.2g} s); {max(0.0, left):.3g} s "
                             "are left")
         return min(self.maxiter, affordable), shots
+
+    def fitting_qubits(self, seconds: float) -> int | None:
+        """The most qubits, fewer than the last plan's, whose plan would fit ``seconds``.
+
+        Extrapolated from ``last_probe``: an evaluation costs its fixed ``overhead`` plus a part
+        that halves per qubit removed (the statevector halves); the plan needs COBYLA's least
+        ``parameters + 2`` evaluations plus one, the magic rounding of ``MIN_SHOTS`` circuits
+        (counted as ``MIN_SHOTS / 2`` evaluations) and the last run's ``setup`` again. The plan
+        on that many qubits measures again before it starts. ``None`` below ``MIN_QUBITS`` or
+        without a probe.
+
+        >>> q = QRAO()
+        >>> q.last_probe = Probe(qubits=17, seconds=0.47, parameters_per_qubit=4, measured_on=17)
+        >>> q.fitting_qubits(5.0)
+        14
+        >>> q.last_probe = Probe(17, 0.47, 4, 17, overhead=0.02, setup=0.5)
+        >>> q.fitting_qubits(5.0)
+        13
+        """
+        probe = self.last_probe
+        if probe is None:
+            return None
+        for qubits in range(probe.qubits - 1, MIN_QUBITS - 1, -1):
+            evaluation = probe.overhead + (probe.seconds - probe.overhead) * 2.0 ** (
+                qubits - probe.qubits)
+            least = math.ceil(probe.parameters_per_qubit * qubits) + 2
+            if probe.setup + (least + 1 + MIN_SHOTS / 2) * evaluation <= seconds:
+                return qubits
+        return None
+
+
+def _calibrate(operator, qubits: int, reps: int, estimator, passes) -> float:
+    """Seconds of one estimator evaluation of EfficientSU2 on ``qubits`` qubits against
+    ``operator`` cut to its first ``qubits`` qubits (as many terms)."""
+    from qiskit.circuit.library import efficient_su2
+    from qiskit.quantum_info import SparsePauliOp
+
+    cut = operator.paulis.delete(range(qubits, operator.num_qubits), qubit=True)
+    ansatz = efficient_su2(qubits, reps=reps)
+    point = np.zeros(ansatz.num_parameters)
+    circuit = passes.run(ansatz)
+    small = SparsePauliOp(cut, operator.coeffs).apply_layout(circuit.layout)
+    began = time.perf_counter()
+    estimator.run([(circuit, small, point)]).result()
+    return time.perf_counter() - began
+
+
+def summed_estimator(**options):
+    """Aer's ``EstimatorV2`` saving one expectation value of the whole operator per circuit.
+
+    Aer's estimator saves one expectation value per Pauli term (``save_expectation_value`` of
+    each ``Pauli``) and sums them in Python, which for QRAO's 100–250-term Hamiltonians costs
+    50–150 ms per evaluation on 9–15 qubits whatever the register; Aer's own
+    ``save_expectation_value`` of the ``SparsePauliOp`` gives the same value (up to rounding) in
+    one instruction, 4–70 ms there. Pubs with a precision or with an array of observables go
+    to Aer's code unchanged.
+    """
+    from qiskit.primitives.containers import DataBin, PubResult
+    from qiskit.quantum_info import SparsePauliOp
+    from qiskit_aer.primitives import EstimatorV2
+
+    class SummedEstimator(EstimatorV2):
+        def _run_pub(self, pub):
+            if pub.precision > 0 or pub.observables.shape != ():
+                return super()._run_pub(pub)
+            circuit = pub.circuit.copy()
+            terms = pub.observables.ravel()[0]
+            operator = SparsePauliOp(list(terms), np.array(list(terms.values())))
+            circuit.save_expectation_value(operator, qubits=range(circuit.num_qubits),
+                                           label="energy")
+            shape = pub.parameter_values.shape
+            values = pub.parameter_values.as_array(circuit.parameters)
+            binds = {p: values[..., i].ravel() for i, p in enumerate(circuit.parameters)}
+            result = self._backend.run(circuit, parameter_binds=[binds],
+                                       **self.options.run_options).result()
+            energies = np.array([np.real(result.data(i)["energy"])
+                                 for i in range(int(np.prod(shape, dtype=int)))], dtype=float)
+            energies = energies.reshape(shape)
+            return PubResult(DataBin(evs=energies, stds=np.zeros(shape), shape=shape),
+                             metadata={"target_precision": 0.0,
+                                       "circuit_metadata": pub.circuit.metadata,
+                                       "simulator_metadata": result.metadata})
+
+    return SummedEstimator(**options)

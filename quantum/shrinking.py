@@ -19,8 +19,10 @@ the diagonal and the constant ``tᵀQt``), and the whole history is one affine m
 variable that, at either of its values, puts two adjacent MIS nodes in the set, overloads a
 knapsack row, or gives a QAP facility two locations, a location two facilities, or leaves a row
 or column of the assignment empty). Correlations are re-estimated on the reduced QUBO every
-``reestimate`` merges; shrinking stops at the qubit budget or when the strongest allowed
-correlation falls below ``threshold``.
+``reestimate`` merges, or, far from the budget, after a larger batch of disjoint merges (a
+quarter of the bits still to remove), each Burer–Monteiro estimate warm-started from the previous
+one's vectors; shrinking stops at the qubit budget or when the strongest allowed correlation falls
+below ``threshold``. ``shrink(start=...)`` continues an earlier history.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from problems.compiled import QUBO
 from quantum.encodings import Encoding
 
 SOURCES = ("sdp", "samples")
+FAR = 4  # while far from the budget, one estimate serves (bits above the budget) // FAR merges
 RELATIONS = ("same", "opposite", "zero", "one")
 
 
@@ -142,15 +145,44 @@ def substitute(qubo: QUBO, T: np.ndarray, t: np.ndarray, decode=None) -> QUBO:
     >>> [r.energy([v]) == q.energy([v, 1 - v]) for v in (0, 1)]
     [True, True]
     """
-    Q = np.asarray(qubo.Q, dtype=float)
+    Q = np.ascontiguousarray(qubo.Q, dtype=float)
     T = np.asarray(T, dtype=float)
-    t = np.asarray(t, dtype=float)
-    reduced = T.T @ Q @ T
-    reduced[np.diag_indices_from(reduced)] += 2.0 * (T.T @ (Q @ t))
-    offset = float(qubo.offset + t @ Q @ t)
+    t = np.ascontiguousarray(t, dtype=float)
+    rows, cols = np.nonzero(T)
+    starts = np.searchsorted(rows, np.arange(T.shape[0] + 1))
+    reduced, linear, constant = _congruence(Q, starts, cols, T[rows, cols], t, T.shape[1])
+    reduced[np.diag_indices_from(reduced)] += 2.0 * linear
+    offset = float(qubo.offset + constant)
     names = tuple(f"y{k}" for k in range(T.shape[1]))
     return QUBO(Q=(reduced + reduced.T) / 2.0, offset=offset, names=names,
                 decode=decode if decode is not None else qubo.decode, info=dict(qubo.info))
+
+
+@numba.njit(cache=True)
+def _congruence(Q, starts, cols, values, t, k):  # pragma: no cover - compiled
+    """``TᵀQT``, ``TᵀQt`` and ``tᵀQt`` with ``T`` given by its nonzeros row by row.
+
+    Loops over the nonzeros instead of dense matrix products: a shrink history's ``T`` has at
+    most one nonzero per row, and multi-threaded BLAS on small products is slow on shared cores.
+    """
+    n = Q.shape[0]
+    reduced = np.zeros((k, k))
+    linear = np.zeros(k)
+    constant = 0.0
+    for i in range(n):
+        Qt = 0.0
+        for j in range(n):
+            q = Q[i, j]
+            if q == 0.0:
+                continue
+            Qt += q * t[j]
+            for p in range(starts[i], starts[i + 1]):
+                for r in range(starts[j], starts[j + 1]):
+                    reduced[cols[p], cols[r]] += values[p] * q * values[r]
+        constant += t[i] * Qt
+        for p in range(starts[i], starts[i + 1]):
+            linear[cols[p]] += values[p] * Qt
+    return reduced, linear, constant
 
 
 def maxcut_weights(qubo: QUBO) -> np.ndarray:
@@ -175,24 +207,39 @@ def maxcut_weights(qubo: QUBO) -> np.ndarray:
 
 @numba.njit(cache=True)
 def _mixing(M, V, sweeps, tolerance):  # pragma: no cover - compiled
-    """Coordinate minimisation of ``Σ M_ab v_a·v_b`` over unit vectors (rows of ``V``)."""
+    """Coordinate minimisation of ``Σ M_ab v_a·v_b`` over unit vectors (rows of ``V``).
+
+    Loops instead of array expressions: no temporary arrays in the inner ``O(n·r)`` update.
+    """
     n, r = V.shape
-    G = M @ V
+    G = np.zeros((n, r))
+    for a in range(n):
+        for b in range(n):
+            if M[a, b] != 0.0:
+                for k in range(r):
+                    G[a, k] += M[a, b] * V[b, k]
+    new = np.empty(r)
     for _ in range(sweeps):
         moved = 0.0
         for a in range(n):
-            g = G[a]
-            norm = math.sqrt(np.sum(g * g))
+            norm = 0.0
+            for k in range(r):
+                norm += G[a, k] * G[a, k]
+            norm = math.sqrt(norm)
             if norm <= 1e-15:
                 continue
-            new = -g / norm
-            delta = new - V[a]
-            change = np.sum(delta * delta)
+            change = 0.0
+            for k in range(r):
+                new[k] = -G[a, k] / norm
+                change += (new[k] - V[a, k]) ** 2
             if change > 0.0:
                 for b in range(n):
-                    if M[b, a] != 0.0:
-                        G[b] += M[b, a] * delta
-                V[a] = new
+                    weight = M[b, a]
+                    if weight != 0.0:
+                        for k in range(r):
+                            G[b, k] += weight * (new[k] - V[a, k])
+                for k in range(r):
+                    V[a, k] = new[k]
                 moved = max(moved, change)
         if moved < tolerance:
             break
@@ -210,14 +257,42 @@ def sdp_correlations(qubo: QUBO, *, seed: int = 0, sweeps: int = 200,
     >>> bool(sdp_correlations(q)[1, 2] > 0.99)   # both 1 or both 0
     True
     """
+    return _gram(sdp_vectors(qubo, seed=seed, sweeps=sweeps, rank=rank))
+
+
+def sdp_vectors(qubo: QUBO, *, seed: int = 0, sweeps: int = 200, rank: int | None = None,
+                start: np.ndarray | None = None) -> np.ndarray:
+    """The unit vectors (rows, node 0 first) behind ``sdp_correlations``.
+
+    ``start`` (one row per node) warm-starts the mixing, e.g. the vectors of the previous
+    estimate without the rows of the merged-away nodes; otherwise random of ``rank`` columns.
+    """
     M = maxcut_weights(qubo)
     size = M.shape[0]
-    rank = rank or int(math.ceil(math.sqrt(2.0 * size))) + 1
-    V = np.random.default_rng(seed).normal(size=(size, rank))
-    V /= np.linalg.norm(V, axis=1, keepdims=True)
+    if start is not None and start.shape[0] == size:
+        V = np.array(start, dtype=float)
+    else:
+        rank = rank or int(math.ceil(math.sqrt(2.0 * size))) + 1
+        V = np.random.default_rng(seed).normal(size=(size, rank))
+        V /= np.linalg.norm(V, axis=1, keepdims=True)
     scale = float(np.abs(M).max()) or 1.0
-    V = _mixing(M / scale, V, sweeps, 1e-10)
-    return np.clip(V @ V.T, -1.0, 1.0)
+    return _mixing(M / scale, V, sweeps, 1e-10)
+
+
+@numba.njit(cache=True)
+def _gram(V):  # pragma: no cover - compiled
+    """``clip(V Vᵀ, −1, 1)`` without BLAS threads."""
+    n, r = V.shape
+    C = np.empty((n, n))
+    for a in range(n):
+        for b in range(a, n):
+            dot = 0.0
+            for k in range(r):
+                dot += V[a, k] * V[b, k]
+            dot = min(1.0, max(-1.0, dot))
+            C[a, b] = dot
+            C[b, a] = dot
+    return C
 
 
 def sample_correlations(bits: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
@@ -296,7 +371,7 @@ def _group_values(T: np.ndarray, t: np.ndarray, column: int | None):
 def shrink(qubo: QUBO, *, num_variables: int | None = None, max_qubits: int | None = None,
            threshold: float | None = None, correlations: str = "sdp", reestimate: int = 5,
            conflict: Callable | None = None, seed: int = 0, time_limit: float | None = None,
-           clock=time.perf_counter) -> ShrinkHistory:
+           start: ShrinkHistory | None = None, clock=time.perf_counter) -> ShrinkHistory:
     """Merge the first ``num_variables`` bits of ``qubo`` until at most ``max_qubits`` remain.
 
     Parameters
@@ -310,11 +385,16 @@ def shrink(qubo: QUBO, *, num_variables: int | None = None, max_qubits: int | No
         Stop when the strongest allowed correlation is below it (``|C| ≤ 1``).
     correlations : ``"sdp"`` or ``"samples"`` (simulated annealing)
     reestimate : int
-        Merges between two correlation estimates on the reduced QUBO.
+        Merges between two correlation estimates on the reduced QUBO, at least; while far from
+        ``max_qubits`` a batch of ``excess // FAR`` merges (``excess`` = bits above the budget
+        at the estimate) shares one estimate. The merges of one batch are disjoint: a variable
+        that kept a merged partner is not merged again before the next estimate.
     conflict : callable ``(ones, zeros) -> bool``, optional
         Refuses merges (``conflict_check(problem)``).
     time_limit : float, optional
         Seconds; shrinking stops (``stop = "time limit"``) once spent.
+    start : ShrinkHistory, optional
+        Continue from this history (e.g. an earlier shrink to a larger budget) instead of none.
 
     >>> from problems import MIS
     >>> p = MIS.random(30, p=0.2, seed=0)
@@ -336,29 +416,33 @@ def shrink(qubo: QUBO, *, num_variables: int | None = None, max_qubits: int | No
                          f"{', '.join(SOURCES)}")
     if not isinstance(reestimate, int) or reestimate < 1:
         raise ValueError(f"shrink: reestimate must be a positive integer, got {reestimate!r}")
+    if start is not None and start.num_original != n:
+        raise ValueError(f"shrink: the start history maps {start.num_original} bits, not {n}")
     conflict = conflict or (lambda ones, zeros: False)
-    start = clock()
+    began = clock()
     extra = qubo.num_variables - n
-    history = ShrinkHistory.identity(n)
-    refused = estimates = 0
+    history = start if start is not None else ShrinkHistory.identity(n)
+    refused, estimates = history.refused, history.estimates
     stop = "budget reached"
-    C = blocked = None
-    since = reestimate
+    C = blocked = vectors = None
+    since = batch = 0
     while max_qubits is None or history.num_reduced > max_qubits:
         if history.num_reduced == 1:
             stop = "one variable left"
             break
-        if time_limit is not None and clock() - start >= time_limit:
+        if time_limit is not None and clock() - began >= time_limit:
             stop = "time limit"
             break
-        if since >= reestimate:
+        if C is None or since >= batch:
             guide = substitute(qubo, _with_identity(history.T, extra),
                                np.concatenate((history.t, np.zeros(extra, np.int64))))
-            C = _estimate(guide, correlations, seed + estimates)[:history.num_reduced + 1,
-                                                                 :history.num_reduced + 1]
+            C, vectors = _estimate(guide, correlations, seed + estimates, vectors)
+            C = C[:history.num_reduced + 1, :history.num_reduced + 1]
             blocked = np.tril(np.ones(C.shape, dtype=bool))
             estimates += 1
             since = 0
+            excess = 0 if max_qubits is None else history.num_reduced - max_qubits
+            batch = max(reestimate, excess // FAR)
         strength = np.where(blocked, -1.0, np.abs(C))
         while True:
             a, b = np.unravel_index(int(np.argmax(strength)), strength.shape)
@@ -374,14 +458,19 @@ def shrink(qubo: QUBO, *, num_variables: int | None = None, max_qubits: int | No
             blocked[a, b] = True
             strength[a, b] = -1.0
         if value < 0 or (threshold is not None and value < threshold):
+            if since > 0:  # pairs of merged variables wait for a fresh estimate
+                since = batch
+                continue
             stop = "threshold" if value >= 0 else "no allowed merge"
             break
         history = history.merge(a - 1, b - 1, relation, C[a, b])
         C = np.delete(np.delete(C, b, axis=0), b, axis=1)
         blocked = np.delete(np.delete(blocked, b, axis=0), b, axis=1)
-        if a > 0:  # the kept variable's group changed: its refusals may no longer hold
-            blocked[a, a + 1:] = False
-            blocked[:a, a] = False
+        if vectors is not None:
+            vectors = np.delete(vectors, b, axis=0)
+        if a > 0:  # the kept variable's group changed: its correlations wait for an estimate
+            blocked[a, :] = True
+            blocked[:, a] = True
         since += 1
     return ShrinkHistory(T=history.T, t=history.t, merges=history.merges, refused=refused,
                          estimates=estimates, stop=stop)
@@ -402,10 +491,12 @@ def _with_identity(T: np.ndarray, extra: int) -> np.ndarray:
     return out
 
 
-def _estimate(qubo: QUBO, source: str, seed: int) -> np.ndarray:
+def _estimate(qubo: QUBO, source: str, seed: int, vectors: np.ndarray | None):
+    """Correlations of ``qubo`` and, for ``"sdp"``, the vectors that warm-start the next one."""
     if source == "sdp":
-        return sdp_correlations(qubo, seed=seed)
-    return annealing_correlations(qubo, seed=seed)
+        vectors = sdp_vectors(qubo, seed=seed, start=vectors)
+        return _gram(vectors), vectors
+    return annealing_correlations(qubo, seed=seed), None
 
 
 # ------------------------------------------------------------ shrunk encoding

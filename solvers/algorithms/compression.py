@@ -18,8 +18,10 @@ With a ``time_limit`` the solve gets ``SOLVE_SHARE`` of the time left after shri
 no inner solve it cannot finish (``Budgeted``); each inner solver gets that deadline (PCE checks
 it between optimizer steps; QRAO, whose library solve cannot be interrupted, times one energy
 evaluation and one rounding circuit first and gives COBYLA only the iterations that fit, or
-starts nothing); repair and search stop at the deadline. When no solve could start in time the
-answer has no solution (``solve()`` reports ``no_solution``) and ``info["stop"]`` says why.
+starts nothing and says how many qubits would fit: shrinking then goes on to those and QRAO
+plans again, down to 3 qubits); repair and search stop at the deadline. When no solve could
+start in time the answer has no solution (``solve()`` reports ``no_solution``) and
+``info["stop"]`` says why.
 
 Inner solvers: QAOA (fast simulator), CVaR-VQE (RealAmplitudes on the fast simulator), QRAO
 (qiskit-optimization on Aer, up to three variables per qubit), PCE (two- or three-body Pauli
@@ -36,8 +38,9 @@ variables), ``merges``, ``refused_merges``, ``correlation_estimates``, ``shrink_
 sample passed ``check`` unrepaired), ``lowest_energy_feasible`` (the lowest-energy final sample
 did), ``raw_feasible_fraction`` (of the candidates), ``raw_objective`` (best raw feasible
 objective seen, ``None`` if none), ``objective_before_search``
-(the returned candidate before local search), ``iterations``, ``stop``, ``shrink_s``,
-``solve_s``, ``repair_s``.
+(the returned candidate before local search), ``iterations``, ``stop``, ``shrink_s``
+(until the solve that ran started), ``solve_s``, ``repair_s``; for QRAO also ``qubit_budget``
+(``max_qubits``) and ``fewer_qubits`` (why fewer qubits ran, one line per fall).
 """
 
 from __future__ import annotations
@@ -201,6 +204,7 @@ def solve_qrao(problem, *, time_limit: float | None = None, seed: int = 0,
         encoding=_penalty_first(problem, encoding), multipliers=multipliers,
         max_iterations=max_iterations, patience=patience, repair_limit=repair_limit,
         control=control, qubits=lambda q: qrao_qubits(q, max_vars_per_qubit),
+        max_qubits=max_qubits,
         extra={"max_vars_per_qubit": max_vars_per_qubit, "reps": reps, "maxiter": maxiter})
 
 
@@ -305,13 +309,17 @@ def _penalty_first(problem, encoding: str) -> str:
 def run_compressed(problem, inner, *, budget, target: int, time_limit: float | None,
                    seed: int, correlations: str, reestimate: int, threshold: float | None,
                    encoding: str, multipliers: str, max_iterations: int, patience: int,
-                   repair_limit: int, control, qubits=None, extra: dict) -> Answer:
+                   repair_limit: int, control, qubits=None, max_qubits: int | None = None,
+                   extra: dict) -> Answer:
     """Shrink until ``budget(reduced QUBO)`` holds, solve with ``inner``, expand, repair.
 
     ``target`` is the first number of bits to shrink to; while the reduced QUBO the inner
-    solver would see fails ``budget`` (QRAO: its encoding needs too many qubits) the target
-    falls and shrinking restarts. ``qubits(reduced QUBO)`` counts the qubits (default: one per
-    bit).
+    solver would see fails ``budget`` (QRAO: its encoding needs too many qubits) shrinking
+    continues to a lower target (``_shrink_until``). ``qubits(reduced QUBO)`` counts the qubits
+    (default: one per bit). When the inner solver refuses to start for lack of time and says
+    how many qubits would fit (``fitting_qubits``, QRAO; ``max_qubits`` and ``qubits`` given),
+    the qubit budget falls to that, shrinking continues and the solve is tried again;
+    ``info["qubit_budget"]`` and ``info["fewer_qubits"]`` (why, one line per fall) say so.
     """
     start = time.perf_counter()
     get_update(multipliers)
@@ -332,68 +340,57 @@ def run_compressed(problem, inner, *, budget, target: int, time_limit: float | N
         seen = lambda history: substitute(guide, history.T, history.t)  # noqa: E731
     conflict = conflict_check(problem)
     history = ShrinkHistory.identity(variables)
-    current = min(target, variables)
-    for _ in range(SHRINK_ATTEMPTS):
-        if budget(seen(history)):
+    cap, fewer = max_qubits, []
+
+    def shrink_to(history, budget, target):
+        return _shrink_until(guide, variables, seen, history, budget, target,
+                             ratio=None if qubits is None else (qubits, cap), start=start,
+                             time_limit=time_limit, threshold=threshold,
+                             correlations=correlations, reestimate=reestimate,
+                             conflict=conflict, seed=seed)
+
+    while True:
+        history = shrink_to(history, budget, target)
+        reduced = seen(history)
+        common = {"inner": getattr(inner, "name", type(inner).__name__), "control": control,
+                  "encoding": encoding, "variables": variables,
+                  "reduced_variables": history.num_reduced, "merges": len(history.merges),
+                  "shrink_stop": history.stop, **extra}
+        if max_qubits is not None:
+            common.update(qubit_budget=max_qubits, fewer_qubits=tuple(fewer))
+        if not budget(reduced) and history.stop == "time limit":
+            return Answer(solution=None, status="feasible", info=dict(
+                common, stop=f"time limit: shrinking reached {history.num_reduced} of "
+                             f"{variables} bits, above the inner solver's qubit budget"))
+        if not budget(reduced):
+            raise ValueError(f"{problem.name}: shrinking stopped at {history.num_reduced} of "
+                             f"{variables} bits ({history.stop}); the inner solver's qubit "
+                             "budget is not met")
+        shrink_s = time.perf_counter() - start
+        left = None if time_limit is None else max(1e-3, SOLVE_SHARE * (time_limit - shrink_s))
+        solved = _solve_reduced(problem, inner, encoding, history, reduced,
+                                base if encoding == "lagrangian" else None, left,
+                                multipliers=multipliers, max_iterations=max_iterations,
+                                patience=patience)
+        if not isinstance(solved, str):
             break
-        left = None if time_limit is None else time_limit - (time.perf_counter() - start)
-        if left is not None and left <= 0:
-            history = replace(history, stop="time limit")
-            break
-        history = shrink(guide, num_variables=variables, max_qubits=current,
-                         threshold=threshold, correlations=correlations, reestimate=reestimate,
-                         conflict=conflict, seed=seed, time_limit=left)
-        if history.stop != "budget reached":
-            break
-        current = max(1, min(int(current * 0.75), history.num_reduced - 1))
-    reduced = seen(history)
-    common = {"inner": getattr(inner, "name", type(inner).__name__), "control": control,
-              "encoding": encoding, "variables": variables,
-              "reduced_variables": history.num_reduced, "merges": len(history.merges),
-              "shrink_stop": history.stop, **extra}
-    if not budget(reduced) and history.stop == "time limit":
-        return Answer(solution=None, status="feasible", info=dict(
-            common, stop=f"time limit: shrinking reached {history.num_reduced} of {variables} "
-                         "bits, above the inner solver's qubit budget"))
-    if not budget(reduced):
-        raise ValueError(f"{problem.name}: shrinking stopped at {history.num_reduced} of "
-                         f"{variables} bits ({history.stop}); the inner solver's qubit budget "
-                         "is not met")
-    shrink_s = time.perf_counter() - start
-    left = None if time_limit is None else max(1e-3, SOLVE_SHARE * (time_limit - shrink_s))
-    if hasattr(inner, "deadline") and left is not None:
-        inner.deadline = time.perf_counter() + left
-    if left is not None:
-        inner = Budgeted(inner, time.perf_counter() + left)
-    best_raw = None
-    if encoding == "lagrangian":
-        shrunk = ShrunkEncoding(base, history)
-        out = solve_lagrangian(shrunk, inner, multipliers=multipliers,
-                               max_iterations=max_iterations, patience=patience,
-                               time_limit=left, repair_limit=0)
-        if out.final is None:
-            return Answer(solution=None, status="feasible", info=dict(common, stop=out.stop))
-        samples, final_qubo = out.final, shrunk.qubo(out.multipliers, out.rho)
-        iterations, stop = out.iterations, out.stop
-        if out.bits is not None:
-            best_raw = problem.evaluate(out.solution)
-    else:
-        inner.check(reduced.num_variables, f"the shrunk QUBO of {problem.name}")
-        try:
-            samples = inner.run(reduced, deadline=None if left is None
-                                else time.perf_counter() + left)
-        except OutOfTime as error:
-            return Answer(solution=None, status="feasible",
-                          info=dict(common, stop=f"time limit: {error}"))
-        final_qubo = reduced
-        iterations, stop = 1, "single solve"
+        fitting = getattr(inner, "fitting_qubits", None)
+        smaller = None
+        if fitting is not None and qubits is not None and time_limit is not None:
+            smaller = fitting(SOLVE_SHARE * (time_limit - (time.perf_counter() - start)))
+        if smaller is None:
+            return Answer(solution=None, status="feasible", info=dict(common, stop=solved))
+        fewer.append(f"{solved}; {smaller} qubits would fit")
+        cap = smaller
+        budget = lambda q, cap=cap: qubits(q) <= cap  # noqa: E731
+    samples, final_qubo, iterations, stop, best_raw, out, solver = solved
     solve_s = time.perf_counter() - start - shrink_s
 
     energies = final_qubo.energies(samples.bits)
     order = np.argsort(energies, kind="stable")[:max(1, repair_limit)]
     deadline = None if time_limit is None else start + time_limit
     raw = [history.expand(samples.bits[k]) for k in order]
-    if encoding == "lagrangian" and out.bits is not None:
+    if out is not None and out.bits is not None:
         raw.append(np.asarray(out.bits, dtype=np.int8))  # best raw feasible point of any iteration
     outcomes = []
     for bits in raw:
@@ -407,7 +404,7 @@ def run_compressed(problem, inner, *, budget, target: int, time_limit: float | N
     chosen = max(range(len(outcomes)), key=lambda i: sign * outcomes[i].objective)
     best = outcomes[chosen]
     repair_s = time.perf_counter() - start - shrink_s - solve_s
-    num_qubits = getattr(inner, "last_qubits", None) or (
+    num_qubits = getattr(solver, "last_qubits", None) or (
         qubits(reduced) if qubits is not None else reduced.num_variables)
     info = {**common, "qubits": int(num_qubits), "variables_per_qubit": variables / num_qubits,
             "qubit_reduction": 1.0 - num_qubits / variables,
@@ -424,3 +421,56 @@ def run_compressed(problem, inner, *, budget, target: int, time_limit: float | N
     info["objective_before_search"] = before.objective
     return Answer(solution=best.solution, status="feasible",
                   trace=((time.perf_counter() - start, best.objective),), info=info)
+
+
+def _shrink_until(guide, variables: int, seen, history, budget, target: int, *, ratio,
+                  start: float, time_limit: float | None, **options):
+    """Continue ``history`` until ``budget(seen(history))`` holds, at most ``SHRINK_ATTEMPTS``
+    shrinks: with ``ratio = (qubits, cap)`` (QRAO) each to the bits the current bits per qubit
+    put into ``cap`` qubits, else the first to ``target`` bits and each next to three quarters.
+    """
+    current = target
+    for _ in range(SHRINK_ATTEMPTS):
+        reduced = seen(history)
+        if budget(reduced):
+            break
+        left = None if time_limit is None else time_limit - (time.perf_counter() - start)
+        if left is not None and left <= 0:
+            return replace(history, stop="time limit")
+        if ratio is not None and ratio[1] is not None:
+            count, cap = ratio
+            current = int(history.num_reduced * cap / max(1, count(reduced)))
+        current = max(1, min(current, history.num_reduced - 1))
+        history = shrink(guide, num_variables=variables, max_qubits=current, time_limit=left,
+                         start=history, **options)
+        if history.stop != "budget reached":
+            break
+        current = int(current * 0.75)
+    return history
+
+
+def _solve_reduced(problem, inner, encoding: str, history, reduced, base, left, *,
+                   multipliers: str, max_iterations: int, patience: int):
+    """One solve of the reduced problem within ``left`` seconds: ``(samples, final QUBO,
+    iterations, stop, best raw objective, the multiplier loop's outcome or None, the solver)``,
+    or the reason (a string) when no solve could start in time."""
+    if hasattr(inner, "deadline") and left is not None:
+        inner.deadline = time.perf_counter() + left
+    solver = inner if left is None else Budgeted(inner, time.perf_counter() + left)
+    if encoding == "lagrangian":
+        shrunk = ShrunkEncoding(base, history)
+        out = solve_lagrangian(shrunk, solver, multipliers=multipliers,
+                               max_iterations=max_iterations, patience=patience,
+                               time_limit=left, repair_limit=0)
+        if out.final is None:
+            return out.stop
+        best_raw = None if out.bits is None else problem.evaluate(out.solution)
+        return (out.final, shrunk.qubo(out.multipliers, out.rho), out.iterations, out.stop,
+                best_raw, out, solver)
+    solver.check(reduced.num_variables, f"the shrunk QUBO of {problem.name}")
+    try:
+        samples = solver.run(reduced, deadline=None if left is None
+                             else time.perf_counter() + left)
+    except OutOfTime as error:
+        return f"time limit: {error}"
+    return samples, reduced, 1, "single solve", None, None, solver

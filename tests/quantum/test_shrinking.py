@@ -152,3 +152,49 @@ def test_shrunk_encoding_runs_the_multiplier_loop_and_decodes_feasible_solutions
     out = solve_lagrangian(shrunk, ExactMinimiser(), max_iterations=3)
     if out.solution is not None:
         problem.check(out.solution)
+
+
+def test_shrink_continues_a_history_exactly():
+    problem = MIS.random(40, p=0.15, seed=4)
+    guide, conflict = problem.to_qubo(), conflict_check(problem)
+    first = shrink(guide, max_qubits=20, conflict=conflict)
+    second = shrink(guide, max_qubits=8, conflict=conflict, start=first)
+    assert second.num_reduced == 8 and second.merges[:len(first.merges)] == first.merges
+    assert second.estimates > first.estimates
+    reduced = substitute(guide, second.T, second.t)
+    y = every(8)
+    assert np.allclose(reduced.energies(y), guide.energies(second.expand(y)))
+    with pytest.raises(ValueError, match="start history maps 40 bits, not 30"):
+        shrink(guide, num_variables=30, max_qubits=8, start=first)
+
+
+def test_far_from_the_budget_one_estimate_serves_a_batch_of_disjoint_merges(monkeypatch):
+    import quantum.shrinking as shrinking
+
+    events = []
+    estimate, merge = shrinking._estimate, ShrinkHistory.merge
+    monkeypatch.setattr(shrinking, "_estimate",
+                        lambda *args: events.append("estimate") or estimate(*args))
+    monkeypatch.setattr(ShrinkHistory, "merge", lambda self, kept, removed, *rest: events.append(
+        (kept, removed)) or merge(self, kept, removed, *rest))
+    history = shrink(random_qubo(80, 7), max_qubits=10, reestimate=1)
+    assert history.num_reduced == 10
+    assert history.estimates < 70 / 2  # batches of (excess // 4) merges, not one per estimate
+    kept_in_batch = set()  # a variable that kept a partner is not merged again in its batch
+    for event in events:
+        if event == "estimate":
+            kept_in_batch = set()
+            continue
+        kept, removed = event
+        assert kept not in kept_in_batch and removed not in kept_in_batch
+        kept_in_batch = {k - (k > removed) for k in kept_in_batch | ({kept} - {-1})}
+
+
+def test_warm_started_mixing_stays_at_a_converged_solution():
+    from quantum.shrinking import sdp_vectors
+
+    qubo = random_qubo(12, 2)
+    V = sdp_vectors(qubo, seed=0, sweeps=2000)
+    again = sdp_vectors(qubo, start=V, sweeps=5)
+    assert np.allclose(again, V, atol=1e-4)
+    assert np.allclose(sdp_correlations(qubo, seed=0, sweeps=2000), V @ V.T, atol=1e-12)

@@ -1,6 +1,7 @@
 import re
 import time
 
+import numpy as np
 import pytest
 
 from problems import MDKP, MIS, QAP
@@ -147,3 +148,75 @@ def test_qrao_qubit_count_matches_the_library_encoding(problem):
     encoding = QuantumRandomAccessEncoding(max_vars_per_qubit=3)
     encoding.encode(to_quadratic_program(qubo))
     assert qrao_qubits(qubo) == encoding.num_qubits
+
+
+class _SlowAboveSix:
+    """An inner solver that, like QRAO, refuses a solve that does not fit and says how many
+    qubits would (two fewer each time), and samples uniformly once it runs."""
+
+    name = "slow"
+
+    def __init__(self):
+        from quantum.samples import UniformSampler
+
+        self.sampler, self.last_qubits, self.asked = UniformSampler(shots=64, seed=0), None, []
+
+    def check(self, num_qubits, what="the encoding"):
+        pass
+
+    def run(self, qubo, initial=None, deadline=None):
+        self.last_qubits = qubo.num_variables
+        if qubo.num_variables > 6:
+            raise OutOfTime(f"{qubo.num_variables} qubits do not fit")
+        return self.sampler.run(qubo)
+
+    def fitting_qubits(self, seconds):
+        self.asked.append(seconds)
+        return self.last_qubits - 2
+
+
+def test_a_solve_that_does_not_fit_shrinks_further_and_says_why():
+    from solvers.algorithms.compression import run_compressed
+
+    inner = _SlowAboveSix()
+    problem = MIS.random(30, p=0.2, seed=0)
+    answer = run_compressed(
+        problem, inner, budget=lambda q: q.num_variables <= 10, target=10, time_limit=30.0,
+        seed=0, correlations="sdp", reestimate=5, threshold=None, encoding="penalty",
+        multipliers="subgradient", max_iterations=1, patience=1, repair_limit=8, control=None,
+        qubits=lambda q: q.num_variables, max_qubits=10, extra={})
+    info = answer.info
+    assert answer.solution is not None and info["qubits"] == 6 and info["qubit_budget"] == 10
+    assert info["fewer_qubits"] == ("time limit: 10 qubits do not fit; 8 qubits would fit",
+                                    "time limit: 8 qubits do not fit; 6 qubits would fit")
+    assert len(inner.asked) == 2 and all(0 < s < 30 for s in inner.asked)
+    problem.check(answer.solution)
+
+
+def test_qrao_takes_fewer_qubits_when_the_budget_does_not_fit_the_time_limit():
+    # 20 qubits need 82 COBYLA evaluations of 0.5 s or more each (measured): never 12 s
+    result = solve(MIS.random(60, p=0.1, seed=1), "qrao", seed=0, time_limit=12.0,
+                   max_qubits=20, maxiter=30, shots=64)
+    info = result.info
+    assert result.feasible and info["qubit_budget"] == 20
+    assert info["qubits"] < 20 and "qubits would fit" in info["fewer_qubits"][0]
+
+
+def test_summed_estimator_agrees_with_aers_estimator():
+    from qiskit.circuit.library import efficient_su2
+    from qiskit.quantum_info import SparsePauliOp
+    from qiskit_aer.primitives import EstimatorV2
+
+    from quantum.qrao import summed_estimator
+
+    rng = np.random.default_rng(0)
+    operator = SparsePauliOp(["".join(rng.choice(list("IXYZ"), 5)) for _ in range(30)],
+                             rng.normal(size=30))
+    ansatz = efficient_su2(5, reps=1)
+    options = {"backend_options": {"method": "statevector", "max_parallel_threads": 1}}
+    for points in (rng.uniform(-3, 3, ansatz.num_parameters),
+                   rng.uniform(-3, 3, (3, ansatz.num_parameters))):
+        ours = summed_estimator(options=options).run([(ansatz, operator, points)]).result()
+        aers = EstimatorV2(options=options).run([(ansatz, operator, points)]).result()
+        assert ours[0].data.evs.shape == aers[0].data.evs.shape
+        assert np.allclose(ours[0].data.evs, aers[0].data.evs, atol=1e-10)
