@@ -25,12 +25,9 @@ install: $(STAMP)
 instances: $(STAMP)
 	$(BIN)/python instances/generate.py
 
-# Every method on the demo instances it applies to, 5 s each (about 4.5 minutes on 2 cores).
-# QRAO's inner VQE cannot be stopped by the clock: with its defaults (100 COBYLA iterations,
-# 1024 shots) it overruns 5 s, with these it fits.
+# Every method on the demo instances it applies to, 5 s each (about 2 minutes on 2 cores).
 demo: $(STAMP)
-	$(BIN)/nqco batch instances/ -m demo -t 5 -O qrao.maxiter=30 -O qrao.shots=128 -v \
-		--db demo-results.sqlite
+	$(BIN)/nqco batch instances/ -m demo -t 5 -v --db demo-results.sqlite
 	$(BIN)/nqco report demo-results.sqlite --baseline ortools -o report/
 
 test: $(STAMP)
