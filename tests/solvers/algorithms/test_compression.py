@@ -147,3 +147,17 @@ def test_qrao_qubit_count_matches_the_library_encoding(problem):
     encoding = QuantumRandomAccessEncoding(max_vars_per_qubit=3)
     encoding.encode(to_quadratic_program(qubo))
     assert qrao_qubits(qubo) == encoding.num_qubits
+
+
+def test_pce_roundings_are_searched_and_the_solve_share_bounds_training():
+    from problems.bqp import MaxCut
+
+    problem = MaxCut.random(80, p=0.1, seed=3)
+    for control in (None, "random-parameters"):
+        result = solve(problem, "pce", seed=0, steps=5, layers=2, roundings=20, control=control)
+        assert result.feasible and result.info["candidates"] > 9  # KEEP + 1 without roundings
+    timed = solve(problem, "pce", seed=0, steps=100_000, layers=2, time_limit=2.0,
+                  solve_share=0.5)
+    assert timed.info["solve_s"] < 1.0 + 0.5 and timed.info["trained_steps"] < 100_000
+    with pytest.raises(ValueError, match="solve_share"):
+        solve(problem, "pce", solve_share=1.5)
