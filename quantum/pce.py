@@ -20,6 +20,11 @@ bases as on hardware (``Correlators``): the state rotated into the Z, X or Y bas
 qubit, its probabilities, and their Walsh–Hadamard transform, whose entry at the bit mask of a
 qubit subset is that subset's parity expectation. Decoding: ``x_i = 1`` where ``⟨Π_i⟩ < 0``;
 the one-flip local search of the paper (its "bit-swap search") is ``quantum.repair``'s.
+Two options beyond the paper's settings (tuned on generated MaxCut graphs, see
+``docs/benchmarks/compression.md``): ``alpha_growth`` raises ``α`` linearly over the run to
+that multiple of its start, so the relaxation ends close to the signs it is decoded by; and
+``roundings`` draws that many random bitstrings from the final correlators (spin ``+1`` with
+probability ``(1 + tanh(α⟨Π_i⟩)) / 2``), handed back with the decodings for the search.
 """
 
 from __future__ import annotations
@@ -292,9 +297,13 @@ class PCE:
     cosine over the run (its progress: the larger of the share of ``steps`` done and the share
     of the time to the deadline spent). Every step's correlators of every restart are decoded
     and the ``KEEP`` lowest-energy distinct bitstrings seen come back as the samples.
+    ``alpha_growth`` raises ``α`` linearly with the progress to that multiple of its start;
+    ``roundings`` random bitstrings drawn from the final correlators of the best restart
+    (``round``, at the final ``α``) come back besides.
     ``train=False`` is the control: random search over the same parameters with the same
     decoding, ``restarts`` random parameter vectors per batch, up to ``steps`` batches or the
-    deadline, never trained (its first batch is the trained run's start).
+    deadline, never trained (its first batch is the trained run's start); its roundings are
+    drawn from its lowest-loss batch.
     ``layers=None`` sizes the ansatz to the variables: ``max(4, ⌈m / 4n⌉)`` layers, so the
     ``2n(layers + 1)`` angles number about ``m / 2``. Training stops after ``steps`` Adam steps
     or before a step that would end after the deadline (``deadline`` here or the attribute).
