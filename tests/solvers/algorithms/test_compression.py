@@ -161,3 +161,13 @@ def test_pce_roundings_are_searched_and_the_solve_share_bounds_training():
     assert timed.info["solve_s"] < 1.0 + 0.5 and timed.info["trained_steps"] < 100_000
     with pytest.raises(ValueError, match="solve_share"):
         solve(problem, "pce", solve_share=1.5)
+
+
+def test_pce_same_seed_same_answer_with_roundings_and_shrinking():
+    from problems.bqp import MaxCut
+
+    problem = MaxCut.random(70, p=0.1, seed=4)
+    options = dict(seed=3, steps=8, layers=2, roundings=16, max_qubits=5, reestimate=50)
+    a, b = solve(problem, "pce", **options), solve(problem, "pce", **options)
+    assert a.info["reduced_variables"] == 30 and a.info["merges"] == 40  # 3·C(5, 3) = 30
+    assert a.solution.tolist() == b.solution.tolist() and a.objective == b.objective
