@@ -146,6 +146,8 @@ def run(problem, method, control, seed, time_limit, reference_value, steps=None,
             "trained_steps": info.get("trained_steps"), "evaluations": info.get("evaluations"),
             "stop": info.get("stop"), "overran_s": info.get("overran_s", 0.0),
             "fewer_qubits": info.get("fewer_qubits"),
+            "options": options, "reduced_variables": info.get("reduced_variables"),
+            "shrink_s": info.get("shrink_s"),
             **({"error": info.get("stop")} if result.solution is None else {})}
 
 
@@ -162,6 +164,9 @@ def main() -> None:
     parser.add_argument("--maxcut-time-limit", type=float, default=60.0)
     parser.add_argument("--pce-steps", type=int, default=100)
     parser.add_argument("--pce-restarts", type=int, default=1)
+    parser.add_argument("--pce-options", default=None, metavar="JSON",
+                        help='further options of pce and of its controls, e.g. '
+                             '\'{"roundings": 64, "alpha_growth": 10}\'')
     parser.add_argument("--max-qubits", type=int, default=BUDGET,
                         help=f"qubit budget of every method (default {BUDGET})")
     parser.add_argument("--jsonl", default=None, help="append every run as a JSON line here")
@@ -185,6 +190,7 @@ def main() -> None:
     OPTIONS["qrao"]["max_qubits"] = args.max_qubits
     OPTIONS["pce"]["steps"] = args.pce_steps
     OPTIONS["pce"]["restarts"] = args.pce_restarts
+    OPTIONS["pce"].update(json.loads(args.pce_options) if args.pce_options else {})
     rows = []
     for problem in instances(set(args.families.split(","))):
         if args.instances and not any(s in problem.name for s in args.instances.split(",")):

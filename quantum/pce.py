@@ -20,6 +20,11 @@ bases as on hardware (``Correlators``): the state rotated into the Z, X or Y bas
 qubit, its probabilities, and their Walsh–Hadamard transform, whose entry at the bit mask of a
 qubit subset is that subset's parity expectation. Decoding: ``x_i = 1`` where ``⟨Π_i⟩ < 0``;
 the one-flip local search of the paper (its "bit-swap search") is ``quantum.repair``'s.
+Two options beyond the paper's settings (tuned on generated MaxCut graphs, see
+``docs/benchmarks/compression.md``): ``alpha_growth`` raises ``α`` linearly over the run to
+that multiple of its start, so the relaxation ends close to the signs it is decoded by; and
+``roundings`` draws that many random bitstrings from the final correlators (spin ``+1`` with
+probability ``(1 + tanh(α⟨Π_i⟩)) / 2``), handed back with the decodings for the search.
 """
 
 from __future__ import annotations
@@ -292,9 +297,13 @@ class PCE:
     cosine over the run (its progress: the larger of the share of ``steps`` done and the share
     of the time to the deadline spent). Every step's correlators of every restart are decoded
     and the ``KEEP`` lowest-energy distinct bitstrings seen come back as the samples.
+    ``alpha_growth`` raises ``α`` linearly with the progress to that multiple of its start;
+    ``roundings`` random bitstrings drawn from the final correlators of the best restart
+    (``round``, at the final ``α``) come back besides.
     ``train=False`` is the control: random search over the same parameters with the same
     decoding, ``restarts`` random parameter vectors per batch, up to ``steps`` batches or the
-    deadline, never trained (its first batch is the trained run's start).
+    deadline, never trained (its first batch is the trained run's start); its roundings are
+    drawn from its lowest-loss batch.
     ``layers=None`` sizes the ansatz to the variables: ``max(4, ⌈m / 4n⌉)`` layers, so the
     ``2n(layers + 1)`` angles number about ``m / 2``. Training stops after ``steps`` Adam steps
     or before a step that would end after the deadline (``deadline`` here or the attribute).
@@ -311,10 +320,11 @@ class PCE:
     def __init__(self, *, layers: int | None = None, steps: int = 100,
                  learning_rate: float = 0.1, alpha: float | None = None, beta: float = 0.5,
                  body="auto", max_qubits: int = MAX_QUBITS, restarts: int = 1,
-                 train: bool = True, seed: int = 0):
+                 roundings: int = 0, alpha_growth: float = 1.0, train: bool = True,
+                 seed: int = 0):
         for what, value, least in (("layers", 1 if layers is None else layers, 1),
                                    ("steps", steps, 0), ("max_qubits", max_qubits, 2),
-                                   ("restarts", restarts, 1)):
+                                   ("restarts", restarts, 1), ("roundings", roundings, 0)):
             if not isinstance(value, int) or isinstance(value, bool) or value < least:
                 raise ValueError(f"PCE: {what} must be an integer >= {least}, got {value!r}")
         if max_qubits > MAX_QUBITS:
@@ -322,10 +332,13 @@ class PCE:
                              f"autograd), got {max_qubits}")
         if not learning_rate > 0 or beta < 0 or (alpha is not None and not alpha > 0):
             raise ValueError("PCE: learning_rate and alpha must be positive, beta >= 0")
+        if not (isinstance(alpha_growth, (int, float)) and alpha_growth >= 1.0):
+            raise ValueError(f"PCE: alpha_growth must be a number >= 1, got {alpha_growth!r}")
         choose_body(1, max_qubits, body)
         self.layers, self.steps, self.learning_rate = layers, steps, learning_rate
         self.alpha, self.beta, self.max_qubits, self.train = alpha, beta, max_qubits, train
         self.body, self.restarts = body, restarts
+        self.roundings, self.alpha_growth = roundings, float(alpha_growth)
         self.rng = np.random.default_rng(seed)
         self.last_qubits = self.last_body = self.last_layers = None
         self.last_steps = self.last_evaluations = 0
@@ -368,9 +381,9 @@ class PCE:
         if initial is not None and np.size(initial) == np.prod(shape[1:]):
             start[0] = np.asarray(initial, dtype=float).reshape(shape[1:])
 
-        def loss_of(params):
+        def loss_of(params, progress=1.0):
             values = correlators(circuit.states(params))
-            t = torch.tanh(alpha * values)
+            t = torch.tanh(alpha * (1.0 + (self.alpha_growth - 1.0) * progress) * values)
             losses = ((t @ Js_t) * t).sum(dim=-1) + t @ h_t
             return losses + self.beta * nu * t.square().mean(dim=-1).square(), values
 
@@ -380,20 +393,36 @@ class PCE:
         torch.set_num_threads(1)  # states of at most 2^20 amplitudes: one thread is fastest
         try:
             if self.train:
-                params, losses = self._train(loss_of, start, keeper, min(ends) if ends else None)
+                params, losses, values = self._train(loss_of, start, keeper,
+                                                     min(ends) if ends else None)
             else:
-                params, losses = self._search(loss_of, start, keeper,
-                                              min(ends) if ends else None)
+                params, losses, values = self._search(loss_of, start, keeper,
+                                                      min(ends) if ends else None)
         finally:
             torch.set_num_threads(before)
         best = int(np.argmin(losses))
         self.last_evaluations = keeper.evaluations
-        return unique_samples(keeper.bits(), params=params[best].reshape(-1),
+        bits = keeper.bits()
+        if self.roundings:
+            bits = np.vstack((bits, self.round(values[best], alpha * self.alpha_growth)))
+        return unique_samples(bits, params=params[best].reshape(-1),
                               value=float(losses[best]) * norm,
                               evaluations=keeper.evaluations, shots=0)
 
-    def _train(self, loss_of, start, keeper, deadline) -> tuple[np.ndarray, np.ndarray]:
-        """Adam on every restart at once, the learning rate on its cosine schedule."""
+    def round(self, values: np.ndarray, alpha: float) -> np.ndarray:
+        """``roundings`` random bitstrings from correlators ``values``: spin ``s_i = +1``
+        (``x_i = 0``) with probability ``(1 + tanh(α⟨Π_i⟩)) / 2``, independently.
+
+        >>> PCE(roundings=3).round(np.array([5.0, -5.0, 0.0]), 10.0)[:, :2].tolist()
+        [[0, 1], [0, 1], [0, 1]]
+        """
+        minus = (1.0 - np.tanh(alpha * np.asarray(values, dtype=float))) / 2.0
+        return (self.rng.random((self.roundings, minus.size)) < minus).astype(np.int8)
+
+    def _train(self, loss_of, start, keeper, deadline):
+        """Adam on every restart at once, the learning rate on its cosine schedule (and α
+        growing linearly to ``alpha_growth`` times its start); ``(params, losses, values)``
+        of the end."""
         params = torch.tensor(start, dtype=DTYPE, requires_grad=True)
         optimiser = torch.optim.Adam([params], lr=self.learning_rate)
         begun = time.perf_counter()
@@ -408,7 +437,7 @@ class PCE:
             optimiser.param_groups[0]["lr"] = self.learning_rate * (
                 FINAL_RATE + (1.0 - FINAL_RATE) * 0.5 * (1.0 + math.cos(math.pi * progress)))
             optimiser.zero_grad()
-            losses, values = loss_of(params)
+            losses, values = loss_of(params, min(1.0, progress))
             losses.sum().backward()
             optimiser.step()
             keeper.add(values)
@@ -418,11 +447,12 @@ class PCE:
         with torch.no_grad():
             losses, values = loss_of(params)
         keeper.add(values, final=True)
-        return params.detach().numpy(), losses.numpy()
+        return params.detach().numpy(), losses.numpy(), values.numpy()
 
-    def _search(self, loss_of, start, keeper, deadline) -> tuple[np.ndarray, np.ndarray]:
-        """The control: batches of random parameter vectors, decoded, none trained."""
-        best_params, best_losses = None, None
+    def _search(self, loss_of, start, keeper, deadline):
+        """The control: batches of random parameter vectors, decoded, none trained;
+        ``(params, losses, values)`` of the batch with the lowest loss."""
+        best_params, best_losses, best_values = None, None, None
         params, batch_s = start, 0.0
         with torch.no_grad():
             for batch in range(max(1, self.steps)):
@@ -433,11 +463,11 @@ class PCE:
                 keeper.add(values, final=batch == 0)
                 losses = losses.numpy()
                 if best_losses is None or losses.min() < best_losses.min():
-                    best_params, best_losses = params, losses
+                    best_params, best_losses, best_values = params, losses, values.numpy()
                 params = self.rng.uniform(-np.pi, np.pi, size=start.shape)
                 batch_s = time.perf_counter() - now
         self.last_steps = 0
-        return best_params, best_losses
+        return best_params, best_losses, best_values
 
 
 class _Lowest:

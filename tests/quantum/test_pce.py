@@ -126,3 +126,34 @@ def test_random_parameter_control_searches_as_many_batches_and_trains_nothing():
     control = PCE(steps=5, layers=2, restarts=2, train=False, seed=0)
     control.run(qubo)
     assert control.last_steps == 0 and control.last_evaluations == 10
+
+
+def test_roundings_draw_each_sign_with_the_relaxed_probability():
+    values = np.array([2.0, -2.0, 0.0, 0.05])  # tanh(10 · 0.05) = 0.46: x = 1 with p = 0.27
+    ones = PCE(roundings=4000, seed=0).round(values, 10.0).mean(axis=0)
+    assert ones[0] < 1e-3 and ones[1] > 1 - 1e-3
+    assert abs(ones[2] - 0.5) < 0.03 and abs(ones[3] - (1 - np.tanh(0.5)) / 2) < 0.03
+    again = PCE(roundings=5, seed=3).round(values, 10.0)
+    assert np.array_equal(again, PCE(roundings=5, seed=3).round(values, 10.0))
+
+
+def test_roundings_come_back_with_the_decodings_for_trained_and_random_parameters():
+    qubo = MaxCut.random(60, p=0.2, seed=1).to_qubo()
+    for train in (True, False):
+        plain = PCE(steps=5, layers=2, train=train, seed=0).run(qubo)
+        rounded = PCE(steps=5, layers=2, roundings=30, train=train, seed=0).run(qubo)
+        assert len(plain.bits) <= KEEP + 1 < len(rounded.bits) <= KEEP + 1 + 30
+        assert {b.tobytes() for b in plain.bits} <= {b.tobytes() for b in rounded.bits}
+
+
+def test_alpha_growth_ends_the_run_at_the_grown_alpha():
+    qubo = MaxCut.random(20, p=0.3, seed=2).to_qubo()
+    grown = PCE(steps=0, layers=2, alpha=2.0, alpha_growth=3.0, seed=0).run(qubo)
+    plain = PCE(steps=0, layers=2, alpha=6.0, seed=0).run(qubo)
+    other = PCE(steps=0, layers=2, alpha=2.0, seed=0).run(qubo)
+    assert grown.value == pytest.approx(plain.value, rel=1e-5)
+    assert grown.value != pytest.approx(other.value, rel=1e-3)
+    with pytest.raises(ValueError, match="alpha_growth"):
+        PCE(alpha_growth=0.5)
+    with pytest.raises(ValueError, match="roundings"):
+        PCE(roundings=-1)

@@ -220,3 +220,27 @@ def test_summed_estimator_agrees_with_aers_estimator():
         aers = EstimatorV2(options=options).run([(ansatz, operator, points)]).result()
         assert ours[0].data.evs.shape == aers[0].data.evs.shape
         assert np.allclose(ours[0].data.evs, aers[0].data.evs, atol=1e-10)
+
+
+def test_pce_roundings_are_searched_and_the_solve_share_bounds_training():
+    from problems.bqp import MaxCut
+
+    problem = MaxCut.random(80, p=0.1, seed=3)
+    for control in (None, "random-parameters"):
+        result = solve(problem, "pce", seed=0, steps=5, layers=2, roundings=20, control=control)
+        assert result.feasible and result.info["candidates"] > 9  # KEEP + 1 without roundings
+    timed = solve(problem, "pce", seed=0, steps=100_000, layers=2, time_limit=2.0,
+                  solve_share=0.5)
+    assert timed.info["solve_s"] < 1.0 + 0.5 and timed.info["trained_steps"] < 100_000
+    with pytest.raises(ValueError, match="solve_share"):
+        solve(problem, "pce", solve_share=1.5)
+
+
+def test_pce_same_seed_same_answer_with_roundings_and_shrinking():
+    from problems.bqp import MaxCut
+
+    problem = MaxCut.random(70, p=0.1, seed=4)
+    options = dict(seed=3, steps=8, layers=2, roundings=16, max_qubits=5, reestimate=50)
+    a, b = solve(problem, "pce", **options), solve(problem, "pce", **options)
+    assert a.info["reduced_variables"] == 30 and a.info["merges"] == 40  # 3·C(5, 3) = 30
+    assert a.solution.tolist() == b.solution.tolist() and a.objective == b.objective
