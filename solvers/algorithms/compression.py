@@ -372,11 +372,12 @@ def run_compressed(problem, inner, *, budget, target: int, time_limit: float | N
                   "shrink_stop": history.stop, **extra}
         if max_qubits is not None:
             common.update(qubit_budget=max_qubits, fewer_qubits=tuple(fewer))
-        if not budget(reduced) and history.stop == "time limit":
+        within = budget(reduced)  # QRAO's budget colours the coupling graph: ask once
+        if not within and history.stop == "time limit":
             return Answer(solution=None, status="feasible", info=dict(
                 common, stop=f"time limit: shrinking reached {history.num_reduced} of "
                              f"{variables} bits, above the inner solver's qubit budget"))
-        if not budget(reduced):
+        if not within:
             raise ValueError(f"{problem.name}: shrinking stopped at {history.num_reduced} of "
                              f"{variables} bits ({history.stop}); the inner solver's qubit "
                              "budget is not met")
