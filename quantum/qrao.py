@@ -281,11 +281,12 @@ def summed_estimator(**options):
     """Aer's ``EstimatorV2`` saving one expectation value of the whole operator per circuit.
 
     Aer's estimator saves one expectation value per Pauli term (``save_expectation_value`` of
-    each ``Pauli``) and sums them in Python, which for QRAO's 100–250-term Hamiltonians costs
-    50–150 ms per evaluation on 9–15 qubits whatever the register; Aer's own
-    ``save_expectation_value`` of the ``SparsePauliOp`` gives the same value (up to rounding) in
-    one instruction, 4–70 ms there. Pubs with a precision or with an array of observables go
-    to Aer's code unchanged.
+    each ``Pauli``) and sums them in Python; Aer's own ``save_expectation_value`` of the
+    ``SparsePauliOp`` gives the same value (up to rounding) in one instruction. For QRAO's
+    100–250-term Hamiltonians that is about 3× faster on 9–13 qubits on an idle machine (more
+    under load) and the same at 20 qubits, where the statevector dominates
+    (``bench/compression_speed.py estimator``). Pubs with a precision or with an array of
+    observables go to Aer's code unchanged.
     """
     from qiskit.primitives.containers import DataBin, PubResult
     from qiskit.quantum_info import SparsePauliOp
