@@ -2,6 +2,11 @@
 
     .venv/bin/python bench/pce_tuning.py GRAPHS SEEDS [OPTIONS_JSON]
     e.g. bench/pce_tuning.py 0,1,2 0,1 '{"alpha_growth": 10.0}'
+    .venv/bin/python bench/pce_tuning.py GRAPHS sdp
+
+``sdp`` instead of seeds: no circuit, the control of the shrinking's share: 20 random-hyperplane
+roundings of the Burer–Monteiro vectors the shrinking uses (``quantum.shrinking.sdp_vectors``,
+seed 0), each followed by the same one-flip search (``verify_and_repair``); mean and best gap.
 
 Graphs: 0 = a 20 × 40 torus with ±1 weights (as G11–G13: 800 nodes, 1,600 edges), 1 = 800
 uniform points in the unit square joined to their 10 nearest neighbours (planar-like, unit
@@ -50,8 +55,34 @@ def nearest(n: int = 800, k: int = 10, seed: int = 14) -> MaxCut:
 GRAPHS = (torus, nearest, lambda: MaxCut.random(1000, p=0.02, seed=43))
 
 
+def sdp_roundings(graph: MaxCut, best: float, count: int = 20) -> dict:
+    """Gaps of ``count`` hyperplane roundings of the SDP vectors, each searched."""
+    from quantum.repair import verify_and_repair
+    from quantum.shrinking import sdp_vectors
+
+    began = time.perf_counter()
+    vectors = sdp_vectors(graph.to_qubo(), seed=0)
+    sdp_s = time.perf_counter() - began
+    rng = np.random.default_rng(1)
+    raw, searched = [], []
+    for _ in range(count):
+        spins = np.sign(vectors @ rng.normal(size=vectors.shape[1]))
+        spins = spins * spins[0]  # node 0 is the constant spin +1
+        x = ((1 - spins[1:]) / 2).astype(np.int8)
+        raw.append(100 * (best - graph.evaluate(x)) / best)
+        searched.append(100 * (best - verify_and_repair(graph, x).objective) / best)
+    return {"graph": graph.name, "reference": best, "sdp_s": round(sdp_s, 2),
+            "raw_mean": round(float(np.mean(raw)), 3),
+            "gap_mean": round(float(np.mean(searched)), 3), "gap_best": round(min(searched), 3)}
+
+
 def main() -> None:
     which = [GRAPHS[int(i)]() for i in sys.argv[1].split(",")]
+    if sys.argv[2] == "sdp":
+        for graph in which:
+            print(json.dumps(sdp_roundings(graph, solve(graph, "tabu", time_limit=20.0).objective)),
+                  flush=True)
+        return
     seeds = [int(s) for s in sys.argv[2].split(",")]
     options = json.loads(sys.argv[3]) if len(sys.argv) > 3 else {}
     limit = float(options.pop("time_limit", 30.0))
